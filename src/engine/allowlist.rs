@@ -1,0 +1,177 @@
+//! Allowlists: config entries and inline markers that let a developer say a
+//! finding is not a secret. Compiled once, with errors pointing into the
+//! config file; checked only for candidates that survived every other test.
+
+use anyhow::Result;
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use regex::bytes::{Regex, RegexSet, RegexSetBuilder};
+
+use crate::config::{AllowlistSpec, SourceText};
+
+/// Comments that allow the finding on their line. The last two are other
+/// scanners' markers, honoured so projects can switch without edits.
+pub const INLINE_MARKERS: &[&str] = &[
+    "leakgate:allow",
+    "gitleaks:allow",
+    "pragma: allowlist secret",
+];
+
+pub fn has_inline_marker(line: &[u8]) -> bool {
+    INLINE_MARKERS
+        .iter()
+        .any(|m| memchr::memmem::find(line, m.as_bytes()).is_some())
+}
+
+/// One compiled allowlist entry.
+pub struct Allowlist {
+    rules: Vec<String>,
+    paths: GlobSet,
+    secrets: Option<RegexSet>,
+    lines: Option<RegexSet>,
+    stopwords: Vec<Vec<u8>>,
+}
+
+/// What an allowlist is asked about.
+pub struct Candidate<'a> {
+    pub rule_id: &'a str,
+    pub path: &'a str,
+    pub secret: &'a [u8],
+    pub line: &'a [u8],
+}
+
+impl Allowlist {
+    pub fn compile(spec: &AllowlistSpec, source: &SourceText) -> Result<Self> {
+        let mut paths = GlobSetBuilder::new();
+        for glob in &spec.paths {
+            let compiled = GlobBuilder::new(glob.get_ref())
+                .literal_separator(false)
+                .build()
+                .map_err(|err| {
+                    source.error_at(glob.span(), &format!("invalid path glob: {err}"))
+                })?;
+            paths.add(compiled);
+            // `dir/` or `dir` should cover what is inside it, as in .gitignore.
+            let inner = format!("{}/**", glob.get_ref().trim_end_matches('/'));
+            if let Ok(inner) = GlobBuilder::new(&inner).build() {
+                paths.add(inner);
+            }
+        }
+        let paths = paths
+            .build()
+            .map_err(|err| anyhow::anyhow!("{}: invalid path globs: {err}", source.name))?;
+        Ok(Allowlist {
+            rules: spec.rules.iter().map(|r| r.get_ref().clone()).collect(),
+            paths,
+            secrets: regex_set(&spec.secrets, source)?,
+            lines: regex_set(&spec.lines, source)?,
+            stopwords: spec
+                .stopwords
+                .iter()
+                .map(|w| w.to_ascii_lowercase().into_bytes())
+                .collect(),
+        })
+    }
+
+    pub fn allows(&self, candidate: &Candidate) -> bool {
+        if !self.rules.is_empty() && !self.rules.iter().any(|r| r == candidate.rule_id) {
+            return false;
+        }
+        if self.paths.is_match(candidate.path) {
+            return true;
+        }
+        if self
+            .secrets
+            .as_ref()
+            .is_some_and(|s| s.is_match(candidate.secret))
+        {
+            return true;
+        }
+        if self
+            .lines
+            .as_ref()
+            .is_some_and(|s| s.is_match(candidate.line))
+        {
+            return true;
+        }
+        if !self.stopwords.is_empty() {
+            let lower = candidate.secret.to_ascii_lowercase();
+            return self
+                .stopwords
+                .iter()
+                .any(|w| memchr::memmem::find(&lower, w).is_some());
+        }
+        false
+    }
+
+    /// The rule ids this entry names, with where they are written, so the
+    /// engine can reject ids that match no rule.
+    pub fn named_rules(spec: &AllowlistSpec) -> impl Iterator<Item = &toml::Spanned<String>> {
+        spec.rules.iter()
+    }
+}
+
+fn regex_set(patterns: &[toml::Spanned<String>], source: &SourceText) -> Result<Option<RegexSet>> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    for pattern in patterns {
+        Regex::new(pattern.get_ref())
+            .map_err(|err| source.error_at(pattern.span(), &format!("invalid regex: {err}")))?;
+    }
+    let set = RegexSetBuilder::new(patterns.iter().map(|p| p.get_ref()))
+        .build()
+        .map_err(|err| anyhow::anyhow!("{}: invalid regexes: {err}", source.name))?;
+    Ok(Some(set))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::LoadedConfig;
+
+    fn compile(text: &str) -> Result<Allowlist> {
+        let config = LoadedConfig::parse(SourceText::new("t.toml", text))?;
+        Allowlist::compile(config.file.allowlist.as_ref().unwrap(), &config.source)
+    }
+
+    fn candidate<'a>(path: &'a str, secret: &'a str, line: &'a str) -> Candidate<'a> {
+        Candidate {
+            rule_id: "r",
+            path,
+            secret: secret.as_bytes(),
+            line: line.as_bytes(),
+        }
+    }
+
+    #[test]
+    fn paths_secrets_lines_and_stopwords_each_allow() {
+        let list = compile(
+            "[allowlist]\npaths = [\"tests/fixtures\"]\nsecrets = ['^AKIATEST']\nlines = ['fixture']\nstopwords = [\"Sandbox\"]\n",
+        )
+        .unwrap();
+        assert!(list.allows(&candidate("tests/fixtures/a/b.txt", "x", "")));
+        assert!(list.allows(&candidate("src/a", "AKIATESTQQQ", "")));
+        assert!(list.allows(&candidate("src/a", "zz", "k = zz # fixture")));
+        assert!(list.allows(&candidate("src/a", "mysandboxkey", "")));
+        assert!(!list.allows(&candidate("src/a", "zz", "k = zz")));
+    }
+
+    #[test]
+    fn a_bad_regex_names_its_line_and_column() {
+        let err = compile("[allowlist]\nsecrets = ['ok', '(unclosed']\n")
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string().starts_with("t.toml:2:18: invalid regex"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn inline_markers() {
+        assert!(has_inline_marker(b"key = 'abc' # leakgate:allow"));
+        assert!(has_inline_marker(b"key = 'abc' // gitleaks:allow"));
+        assert!(has_inline_marker(b"key = 'abc' # pragma: allowlist secret"));
+        assert!(!has_inline_marker(b"key = 'abc'"));
+    }
+}

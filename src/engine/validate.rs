@@ -1,0 +1,147 @@
+//! Structural checks that confirm a match is a well-formed credential:
+//! checksums, decodable JWTs, plausible PEM bodies. A token that fails its
+//! own format's check is not reported, which keeps look-alikes quiet.
+
+use base64::Engine as _;
+use base64::alphabet;
+
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+use crate::rules::Validator;
+
+/// Padding optional and unused trailing bits tolerated: secrets are cut out
+/// of text, so their padding is not always intact.
+const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
+    .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+    .with_decode_allow_trailing_bits(true);
+const LENIENT_STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
+const LENIENT_URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
+
+pub fn validate(validator: Validator, secret: &[u8]) -> bool {
+    match validator {
+        Validator::GithubCrc32 | Validator::NpmCrc32 => crc32_token(secret),
+        Validator::Jwt => jwt(secret),
+        Validator::Pem => pem(secret),
+        Validator::Base64Json => base64_json(secret),
+    }
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// `prefix_` + 30 random characters + 6 characters of base62(CRC32(random)),
+/// the scheme GitHub and npm use so a token can be checked offline.
+fn crc32_token(secret: &[u8]) -> bool {
+    let Some(underscore) = secret.iter().position(|&b| b == b'_') else {
+        return false;
+    };
+    let body = &secret[underscore + 1..];
+    if body.len() != 36 {
+        return false;
+    }
+    let (random, checksum) = body.split_at(30);
+    base62_padded(crc32fast::hash(random), 6).as_bytes() == checksum
+}
+
+fn base62_padded(mut value: u32, width: usize) -> String {
+    let mut digits = Vec::with_capacity(width);
+    while value > 0 {
+        digits.push(BASE62[(value % 62) as usize]);
+        value /= 62;
+    }
+    while digits.len() < width {
+        digits.push(b'0');
+    }
+    digits.reverse();
+    String::from_utf8(digits).expect("base62 digits are ASCII")
+}
+
+/// Header and payload are base64url JSON objects; the header names an `alg`.
+fn jwt(secret: &[u8]) -> bool {
+    let mut parts = secret.split(|&b| b == b'.');
+    let (Some(header), Some(payload)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let decode_object = |part: &[u8]| -> Option<serde_json::Map<String, serde_json::Value>> {
+        let bytes = LENIENT_URL_SAFE.decode(part).ok()?;
+        match serde_json::from_slice(&bytes).ok()? {
+            serde_json::Value::Object(map) => Some(map),
+            _ => None,
+        }
+    };
+    match (decode_object(header), decode_object(payload)) {
+        (Some(header), Some(_)) => header.contains_key("alg") || header.contains_key("typ"),
+        _ => false,
+    }
+}
+
+/// The lines between BEGIN and END are base64 (or, for encrypted legacy
+/// keys, headers followed by base64) long enough to hold a key.
+fn pem(secret: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(secret);
+    let mut body = String::new();
+    for line in text.lines().map(str::trim) {
+        let line = line.trim_matches(|c| c == '"' || c == '\'' || c == ',');
+        if line.is_empty() || line.starts_with("-----") || line.contains(':') {
+            continue;
+        }
+        // JSON-escaped keys put the whole block on one line with `\n`.
+        for piece in line.split("\\n") {
+            let piece = piece.trim();
+            if piece.starts_with("-----") || piece.contains(':') || piece.is_empty() {
+                continue;
+            }
+            body.push_str(piece);
+        }
+    }
+    let body: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+    if body.len() < 64 {
+        return false;
+    }
+    body.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        && LENIENT_STANDARD.decode(&body).is_ok()
+}
+
+fn base64_json(secret: &[u8]) -> bool {
+    let decoded = LENIENT_STANDARD
+        .decode(secret)
+        .or_else(|_| LENIENT_URL_SAFE.decode(secret));
+    decoded.is_ok_and(|bytes| {
+        matches!(
+            serde_json::from_slice::<serde_json::Value>(&bytes),
+            Ok(serde_json::Value::Object(_))
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    fn github_token(random: &str) -> String {
+        format!(
+            "ghp_{random}{}",
+            base62_padded(crc32fast::hash(random.as_bytes()), 6)
+        )
+    }
+
+    #[test]
+    fn github_checksum_must_hold() {
+        let token = github_token("Zk3Qm9TfV2bXw8LpR4sN7yH1cJ6dGa");
+        assert!(validate(Validator::GithubCrc32, token.as_bytes()));
+        let mut broken = token.into_bytes();
+        let last = broken.len() - 1;
+        broken[last] = if broken[last] == b'A' { b'B' } else { b'A' };
+        assert!(!validate(Validator::GithubCrc32, &broken));
+    }
+
+    #[test]
+    fn jwt_segments_must_decode_to_json() {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"42"}"#);
+        let good = format!("{header}.{payload}.c2lnbmF0dXJl");
+        assert!(validate(Validator::Jwt, good.as_bytes()));
+        assert!(!validate(Validator::Jwt, b"eyJhbGciOi.notjson.sig"));
+    }
+}

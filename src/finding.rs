@@ -1,0 +1,167 @@
+//! Findings: the one representation of a detected secret, its location, and
+//! the only place that decides how a secret is redacted or fingerprinted.
+//!
+//! Nothing outside this module formats a raw secret; reports call
+//! [`Secret::shown`] and get the redacted form unless the user asked for
+//! `--no-redact`.
+
+use std::fmt;
+
+use sha2::{Digest, Sha256};
+
+use crate::location::Position;
+use crate::path::RepoPath;
+
+/// The bytes of a detected secret. `Debug` and `Display` never print them.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Secret(Vec<u8>);
+
+/// How many characters of a secret a redacted report keeps.
+const REDACTED_PREFIX_CHARS: usize = 4;
+
+impl Secret {
+    pub fn new(bytes: &[u8]) -> Self {
+        Secret(bytes.to_vec())
+    }
+
+    /// The secret as reports show it: the full value only when `reveal`.
+    pub fn shown(&self, reveal: bool) -> String {
+        if reveal {
+            String::from_utf8_lossy(&self.0).into_owned()
+        } else {
+            self.redacted()
+        }
+    }
+
+    /// A few leading characters and an ellipsis. Short secrets keep at most a
+    /// quarter of their length, so a redacted value never gives most of it away.
+    pub fn redacted(&self) -> String {
+        let text = String::from_utf8_lossy(&self.0);
+        let total = text.chars().count();
+        let keep = REDACTED_PREFIX_CHARS.min(total / 4);
+        let prefix: String = text.chars().take(keep).collect();
+        format!("{prefix}…")
+    }
+
+    /// Hex SHA-256 of the secret: lets baselines and fingerprints refer to a
+    /// secret without storing it.
+    pub fn digest_hex(&self) -> String {
+        hex(&Sha256::digest(&self.0))
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.redacted())
+    }
+}
+
+/// The commit a finding was introduced by (history scans); `None` for staged
+/// content and files on disk.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CommitInfo {
+    pub id: String,
+    pub author: String,
+    pub date: String,
+}
+
+/// One detected secret.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule_id: String,
+    pub description: String,
+    pub remediation: String,
+    pub path: RepoPath,
+    pub start: Position,
+    pub end: Position,
+    pub secret: Secret,
+    /// The source line the finding starts on, for display.
+    pub line: Vec<u8>,
+    /// Where the secret sits within `line` (clipped to the line's end).
+    pub secret_in_line: std::ops::Range<usize>,
+    pub commit: Option<CommitInfo>,
+    /// Found by a file-name rule: the file itself should not be committed.
+    pub file_rule: bool,
+}
+
+impl Finding {
+    /// Stable across line moves and never reversible to the secret: a hash of
+    /// the rule, the path and the secret's own hash.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.rule_id, &self.path.to_string_lossy(), &self.secret)
+    }
+
+    /// The order every report uses: path, line, column, rule.
+    pub fn sort_key(&self) -> (&[u8], u32, u32, &str, &Option<CommitInfo>) {
+        (
+            self.path.as_bytes(),
+            self.start.line,
+            self.start.column,
+            &self.rule_id,
+            &self.commit,
+        )
+    }
+}
+
+pub fn fingerprint(rule_id: &str, path: &str, secret: &Secret) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(rule_id.as_bytes());
+    hasher.update([0]);
+    hasher.update(path.as_bytes());
+    hasher.update([0]);
+    hasher.update(secret.digest_hex().as_bytes());
+    hex(&hasher.finalize()[..16])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
+}
+
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_keeps_a_short_prefix_only() {
+        let secret = Secret::new(b"ghp_abcdefghijklmnopqrstuvwxyz0123456789");
+        assert_eq!(secret.redacted(), "ghp_…");
+        assert_eq!(Secret::new(b"abcdefgh").redacted(), "ab…");
+        assert_eq!(Secret::new(b"abc").redacted(), "…");
+        assert!(!format!("{secret:?}").contains("abcdefgh"));
+    }
+
+    #[test]
+    fn fingerprint_depends_on_rule_path_and_secret_only() {
+        let s = Secret::new(b"AKIAQYLPMN5HHHFPZAM2");
+        let a = fingerprint("aws", "a.txt", &s);
+        assert_eq!(a, fingerprint("aws", "a.txt", &s));
+        assert_ne!(a, fingerprint("aws", "b.txt", &s));
+        assert_ne!(
+            a,
+            fingerprint("aws", "a.txt", &Secret::new(b"AKIAQYLPMN5HHHFPZAM3"))
+        );
+        assert!(!a.contains("AKIA"));
+    }
+}

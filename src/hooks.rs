@@ -1,0 +1,154 @@
+//! Installing and removing leakgate's git hooks in the directory git really
+//! runs hooks from (`core.hooksPath`, or the common git dir's `hooks/`, also
+//! from a linked worktree). A hook that is not leakgate's is never lost: it
+//! is kept beside ours and chained, or with `--force` set aside, and
+//! `uninstall` puts it back.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// Every leakgate shim carries this marker, so ours can be told from others.
+const MARKER: &str = "leakgate-managed-hook";
+
+/// Suffix of a previous hook that ours runs after itself.
+const CHAINED_SUFFIX: &str = "leakgate-chained";
+/// Suffix of a previous hook set aside by `--force` (not run).
+const BACKUP_SUFFIX: &str = "leakgate-backup";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HookKind {
+    PreCommit,
+}
+
+impl HookKind {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            HookKind::PreCommit => "pre-commit",
+        }
+    }
+
+    fn shim(self) -> &'static str {
+        match self {
+            HookKind::PreCommit => include_str!("../hooks/pre-commit"),
+        }
+    }
+}
+
+/// Where git will look for hooks, as git itself resolves it.
+pub fn hooks_dir() -> Result<PathBuf> {
+    let output = Command::new("git")
+        .args(["rev-parse", "--path-format=absolute", "--git-path", "hooks"])
+        .output()
+        .context("cannot run git (is it installed and on PATH?)")?;
+    if !output.status.success() {
+        bail!(
+            "cannot find the hooks directory: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let dir = String::from_utf8(output.stdout).context("git printed a non-UTF-8 hooks path")?;
+    Ok(PathBuf::from(dir.trim_end_matches(['\n', '\r'])))
+}
+
+fn is_ours(path: &Path) -> bool {
+    fs::read_to_string(path).is_ok_and(|text| text.contains(MARKER))
+}
+
+fn sibling(hook: &Path, suffix: &str) -> PathBuf {
+    let mut name = hook
+        .file_name()
+        .expect("hook path has a name")
+        .to_os_string();
+    name.push(".");
+    name.push(suffix);
+    hook.with_file_name(name)
+}
+
+/// Installs the hook; returns a sentence describing what was done.
+pub fn install(kind: HookKind, force: bool) -> Result<String> {
+    let dir = hooks_dir()?;
+    fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create hooks directory {}", dir.display()))?;
+    let hook = dir.join(kind.file_name());
+    let mut note = String::new();
+    if hook.exists() && !is_ours(&hook) {
+        let (kept, what) = if force {
+            (
+                sibling(&hook, BACKUP_SUFFIX),
+                "set aside (not run; --force)",
+            )
+        } else {
+            (
+                sibling(&hook, CHAINED_SUFFIX),
+                "kept and chained: it runs after leakgate",
+            )
+        };
+        if kept.exists() {
+            bail!(
+                "{} exists and so does {}; refusing to overwrite either. Move one of them away and run leakgate install again",
+                hook.display(),
+                kept.display()
+            );
+        }
+        fs::rename(&hook, &kept)
+            .with_context(|| format!("cannot move {} to {}", hook.display(), kept.display()))?;
+        note = format!("; the existing hook was {what} as {}", kept.display());
+    }
+    write_executable(&hook, kind.shim())?;
+    Ok(format!(
+        "installed leakgate {} hook at {}{note}",
+        kind.file_name(),
+        hook.display()
+    ))
+}
+
+/// Removes our hook and restores whatever it replaced.
+pub fn uninstall(kind: HookKind) -> Result<String> {
+    let dir = hooks_dir()?;
+    let hook = dir.join(kind.file_name());
+    if !hook.exists() {
+        return Ok(format!(
+            "no {} hook installed at {}",
+            kind.file_name(),
+            hook.display()
+        ));
+    }
+    if !is_ours(&hook) {
+        bail!(
+            "{} is not leakgate's hook; leaving it alone",
+            hook.display()
+        );
+    }
+    fs::remove_file(&hook).with_context(|| format!("cannot remove {}", hook.display()))?;
+    for suffix in [CHAINED_SUFFIX, BACKUP_SUFFIX] {
+        let previous = sibling(&hook, suffix);
+        if previous.exists() {
+            fs::rename(&previous, &hook).with_context(|| {
+                format!(
+                    "cannot restore {} to {}",
+                    previous.display(),
+                    hook.display()
+                )
+            })?;
+            return Ok(format!(
+                "removed leakgate's hook and restored the previous {}",
+                hook.display()
+            ));
+        }
+    }
+    Ok(format!("removed leakgate's hook {}", hook.display()))
+}
+
+fn write_executable(path: &Path, text: &str) -> Result<()> {
+    fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o755))
+            .with_context(|| format!("cannot make {} executable", path.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,88 @@
+//! Repository paths as git stores them: `/`-separated bytes that need not be
+//! UTF-8. Display escapes anything that could steer a terminal.
+
+use std::fmt;
+
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RepoPath(Vec<u8>);
+
+impl RepoPath {
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        RepoPath(bytes.into())
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// For JSON, SARIF and glob matching: invalid UTF-8 becomes U+FFFD.
+    pub fn to_string_lossy(&self) -> String {
+        String::from_utf8_lossy(&self.0).into_owned()
+    }
+
+    /// The last path component.
+    pub fn file_name(&self) -> &[u8] {
+        match self.0.iter().rposition(|&b| b == b'/') {
+            Some(i) => &self.0[i + 1..],
+            None => &self.0,
+        }
+    }
+}
+
+impl fmt::Display for RepoPath {
+    /// Escaped for a terminal: control characters, escapes and invalid UTF-8
+    /// are shown as `\xNN`-style escapes rather than written raw.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&escape_for_terminal(&self.0))
+    }
+}
+
+impl fmt::Debug for RepoPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.to_string_lossy())
+    }
+}
+
+/// Text that is safe to print on a terminal: printable characters as they
+/// are, everything else (control characters, ESC, DEL, C1 controls, bytes
+/// that are not UTF-8) escaped.
+pub fn escape_for_terminal(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\t' => out.push_str("\\t"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() || is_bidi_control(c) => {
+                    out.push_str(&format!("\\u{{{:x}}}", c as u32))
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// Bidirectional overrides can make a line read differently from its bytes.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_controls_and_invalid_bytes() {
+        assert_eq!(escape_for_terminal(b"a\x1b[31mb"), "a\\u{1b}[31mb");
+        assert_eq!(escape_for_terminal(b"x\xffy"), "x\\xffy");
+        assert_eq!(escape_for_terminal("é ok".as_bytes()), "é ok");
+        assert_eq!(RepoPath::new("dir/n\nl").to_string(), "dir/n\\nl");
+        assert_eq!(RepoPath::new("a/b/c.env").file_name(), b"c.env");
+    }
+}

@@ -1,0 +1,38 @@
+//! Reports: one writer per output format over the same [`ScanReport`].
+//! Writers only format; redaction is decided by `reveal` and done by
+//! [`crate::finding::Secret`].
+
+pub mod human;
+pub mod json;
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use crate::scan::ScanReport;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ReportOptions {
+    /// Print full secrets (`--no-redact`).
+    pub reveal: bool,
+    /// Colour the human report (only on a terminal, never with NO_COLOR).
+    pub color: bool,
+}
+
+pub fn write(
+    report: &ScanReport,
+    format: Format,
+    options: ReportOptions,
+    out: &mut dyn Write,
+) -> Result<()> {
+    match format {
+        Format::Human => human::write(report, options, out),
+        Format::Json => json::write(report, options, out),
+    }
+}

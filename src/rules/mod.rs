@@ -1,0 +1,208 @@
+//! Rule definitions: the TOML schema shared by the built-in set (embedded
+//! from `builtin.toml` at build time) and by custom rules in a config file,
+//! plus the checks that keep every rule honest against its own examples.
+//!
+//! This module only describes rules; matching them is the engine's job.
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::config::SourceText;
+
+/// The built-in rule set, compiled into the binary so leakgate works with no
+/// config at all.
+pub const BUILTIN_RULES: &str = include_str!("builtin.toml");
+pub const BUILTIN_RULES_NAME: &str = "<built-in rules>";
+
+/// Structural checks a rule can ask for, beyond its regex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Validator {
+    /// GitHub tokens: the last six characters are the base62 CRC32 of the
+    /// random part.
+    GithubCrc32,
+    /// npm tokens: the same scheme as GitHub's.
+    NpmCrc32,
+    /// JSON Web Tokens: header and payload decode to JSON objects.
+    Jwt,
+    /// PEM private keys: the body is plausible base64.
+    Pem,
+    /// The secret is base64 of a JSON object.
+    Base64Json,
+}
+
+/// One rule as written in TOML.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    pub id: Spanned<String>,
+    #[serde(default)]
+    pub description: String,
+    /// Matches the secret in file content; absent for file-name rules.
+    pub regex: Option<Spanned<String>>,
+    pub secret_group: Option<usize>,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    pub entropy: Option<f64>,
+    pub validate: Option<Validator>,
+    /// Catch-all rules yield to a specific rule matching the same text.
+    #[serde(default)]
+    pub generic: bool,
+    /// Limits the rule to matching paths; alone, the path is the finding.
+    pub path: Option<Spanned<String>>,
+    /// Paths the rule never applies to, even when `path` matches.
+    pub path_exclude: Option<Spanned<String>>,
+    pub example_path: Option<String>,
+    #[serde(default)]
+    pub remediation: String,
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+    #[serde(default)]
+    pub examples: Vec<String>,
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+}
+
+impl RuleSpec {
+    pub fn id(&self) -> &str {
+        self.id.get_ref()
+    }
+
+    /// A file-name rule has a path pattern and nothing to look for inside.
+    pub fn is_path_only(&self) -> bool {
+        self.regex.is_none() && self.path.is_some()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rules: Vec<RuleSpec>,
+}
+
+/// Parses a rules file (the built-in one, or one given to `rules check`).
+pub fn parse_rules(source: &SourceText) -> Result<Vec<RuleSpec>> {
+    let file: RuleFile = source.parse_toml()?;
+    Ok(file.rules)
+}
+
+pub fn builtin_rules() -> Result<Vec<RuleSpec>> {
+    parse_rules(&SourceText::new(BUILTIN_RULES_NAME, BUILTIN_RULES))
+        .context("the built-in rule set is malformed (a bug in leakgate)")
+}
+
+/// Checks every rule of a set against its examples: each example must give a
+/// finding of that rule, each negative example none. Returns one message per
+/// failure; an empty list means the set is sound.
+pub fn check_rules(specs: &[RuleSpec]) -> Result<Vec<String>> {
+    use crate::engine::{Engine, ScanInput};
+    use crate::path::RepoPath;
+
+    let mut failures = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for spec in specs {
+        if !seen.insert(spec.id().to_string()) {
+            failures.push(format!("{}: duplicate rule id", spec.id()));
+        }
+        if spec.examples.is_empty() {
+            failures.push(format!("{}: has no examples", spec.id()));
+        }
+        if spec.negative_examples.is_empty() {
+            failures.push(format!("{}: has no negative examples", spec.id()));
+        }
+    }
+    for spec in specs {
+        // Each rule alone, so a neighbour that matches the same text cannot
+        // hide a miss or cause a false failure.
+        let engine = match Engine::from_specs(vec![spec.clone()], Default::default()) {
+            Ok(engine) => engine,
+            Err(err) => {
+                failures.push(format!("{}: {err:#}", spec.id()));
+                continue;
+            }
+        };
+        let example_path = spec.example_path.as_deref().unwrap_or("example.txt");
+        let run = |text: &str| -> Result<usize> {
+            let (path, content) = if spec.is_path_only() {
+                (text, "")
+            } else {
+                (example_path, text)
+            };
+            let outcome =
+                engine.scan(&ScanInput::whole(RepoPath::new(path), content.as_bytes()))?;
+            Ok(outcome
+                .findings
+                .iter()
+                .filter(|f| f.rule_id == spec.id())
+                .count())
+        };
+        for (i, example) in spec.examples.iter().enumerate() {
+            if run(example)? == 0 {
+                failures.push(format!(
+                    "{}: example {} does not match: {}",
+                    spec.id(),
+                    i + 1,
+                    excerpt(example)
+                ));
+            }
+        }
+        for (i, example) in spec.negative_examples.iter().enumerate() {
+            if run(example)? != 0 {
+                failures.push(format!(
+                    "{}: negative example {} matches: {}",
+                    spec.id(),
+                    i + 1,
+                    excerpt(example)
+                ));
+            }
+        }
+        if let Some(regex) = &spec.regex
+            && spec.keywords.is_empty()
+        {
+            failures.push(format!(
+                "{}: regex {:?} has no keywords, so it would run on every file",
+                spec.id(),
+                excerpt(regex.get_ref())
+            ));
+        }
+    }
+    Ok(failures)
+}
+
+/// A one-line, shortened view of an example for failure messages.
+fn excerpt(text: &str) -> String {
+    let line: String = text.chars().take(80).collect();
+    let line = line.replace('\n', "\\n");
+    if text.chars().count() > 80 {
+        format!("{line}…")
+    } else {
+        line
+    }
+}
+
+/// Refuses a set that cannot be used at all (no rules).
+pub fn ensure_not_empty(specs: &[RuleSpec], name: &str) -> Result<()> {
+    if specs.is_empty() {
+        bail!("{name} defines no [[rules]]");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_rule_matches_its_examples_and_none_of_its_negatives() {
+        let specs = builtin_rules().unwrap();
+        let failures = check_rules(&specs).unwrap();
+        assert!(
+            failures.is_empty(),
+            "{} rule check failures:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+}

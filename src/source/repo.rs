@@ -1,0 +1,82 @@
+//! Opening the repository the way git tells us to: `GIT_DIR`,
+//! `GIT_WORK_TREE` and `GIT_INDEX_FILE` from the environment (a hook runs
+//! with these set), else discovery from the current directory.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use git2::Repository;
+
+pub struct GitRepo {
+    pub repo: Repository,
+}
+
+impl GitRepo {
+    pub fn open_from_env() -> Result<Self> {
+        let repo = Repository::open_from_env().map_err(|err| {
+            anyhow!(
+                "not inside a git repository ({}).\n\
+                 Run leakgate from a repository, or give paths to scan files on disk: leakgate scan PATH",
+                err.message()
+            )
+        })?;
+        Ok(GitRepo { repo })
+    }
+
+    /// The top of the working tree; `None` for a bare repository.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.repo.workdir()
+    }
+
+    /// A blob's bytes, or an error that names the path and what to do.
+    pub fn read_blob(&self, oid: git2::Oid, path: &crate::path::RepoPath) -> Result<Vec<u8>> {
+        let blob = self.repo.find_blob(oid).map_err(|err| {
+            anyhow!(
+                "cannot read the staged content of {path} (object {oid}): {}.\n\
+                 The index points at an object the repository does not have; \
+                 re-stage the file with `git add {path}` or check the repository with `git fsck`",
+                err.message()
+            )
+        })?;
+        Ok(blob.content().to_vec())
+    }
+
+    /// Turns paths given on the command line (relative to the current
+    /// directory) into repository paths.
+    pub fn repo_relative(&self, paths: &[PathBuf]) -> Result<Vec<String>> {
+        let workdir = self
+            .workdir()
+            .ok_or_else(|| anyhow!("a bare repository has no staged files to name"))?;
+        let workdir = workdir
+            .canonicalize()
+            .with_context(|| format!("cannot resolve the working tree {}", workdir.display()))?;
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        paths
+            .iter()
+            .map(|p| {
+                let absolute = cwd.join(p);
+                let resolved = canonicalize_lenient(&absolute);
+                let relative = resolved.strip_prefix(&workdir).map_err(|_| {
+                    anyhow!(
+                        "{} is outside the repository at {}",
+                        p.display(),
+                        workdir.display()
+                    )
+                })?;
+                Ok(relative.to_string_lossy().replace('\\', "/"))
+            })
+            .collect()
+    }
+}
+
+/// Canonicalizes the deepest existing ancestor, so a path that was deleted
+/// from the working tree (but is still staged) resolves too.
+fn canonicalize_lenient(path: &Path) -> PathBuf {
+    if let Ok(resolved) = path.canonicalize() {
+        return resolved;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => canonicalize_lenient(parent).join(name),
+        _ => path.to_path_buf(),
+    }
+}

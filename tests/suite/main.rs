@@ -1,0 +1,10 @@
+//! leakgate's integration tests: real `git` in temporary repositories, the
+//! real binary, and real `git commit` runs with the hook installed.
+
+mod util;
+
+mod commit_hook;
+mod config;
+mod install;
+mod output;
+mod scan_files;

@@ -1,0 +1,146 @@
+//! A temporary repository with its own HOME (so no global git config leaks
+//! in) and the freshly built leakgate binary first on PATH.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use tempfile::TempDir;
+
+/// A fake AWS access key id: right shape, not a real key.
+pub const AWS_KEY_ID: &str = "AKIAD7RGN7SS555HMTF6";
+/// A fake GitHub token with a valid checksum.
+pub const GITHUB_TOKEN: &str = "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";
+
+pub fn leakgate_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_leakgate"))
+}
+
+pub struct TestRepo {
+    dir: TempDir,
+    home: TempDir,
+    path_env: OsString,
+}
+
+impl TestRepo {
+    /// A new repository on branch `main`, no commits yet.
+    pub fn new() -> Self {
+        let repo = Self::empty_dir();
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    /// A directory with the test environment but no repository.
+    pub fn empty_dir() -> Self {
+        let bin_dir = leakgate_bin().parent().unwrap().to_path_buf();
+        let mut paths = vec![bin_dir];
+        paths.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        TestRepo {
+            dir: tempfile::tempdir().unwrap(),
+            home: tempfile::tempdir().unwrap(),
+            path_env: std::env::join_paths(paths).unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// A command run in the repository with the test environment.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.current_dir(self.path())
+            .env("HOME", self.home())
+            .env("XDG_CONFIG_HOME", self.home().join(".config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Test")
+            .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
+            .env("GIT_COMMITTER_NAME", "Test")
+            .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
+            .env("PATH", &self.path_env)
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("GIT_INDEX_FILE")
+            .env_remove("NO_COLOR")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs git and returns its output, whatever the exit code.
+    pub fn try_git(&self, args: &[&str]) -> Output {
+        self.command("git").args(args).output().unwrap()
+    }
+
+    /// Runs git and fails the test if git fails.
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = self.try_git(args);
+        assert!(out.status.success(), "git {args:?} failed:\n{}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn write(&self, rel: &str, content: &str) {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+
+    pub fn stage(&self, rel: &str, content: &str) {
+        self.write(rel, content);
+        self.git(&["add", "--", rel]);
+    }
+
+    pub fn leakgate(&self, args: &[&str]) -> Output {
+        self.command(leakgate_bin()).args(args).output().unwrap()
+    }
+
+    pub fn install_hook(&self) {
+        let out = self.leakgate(&["install"]);
+        assert!(out.status.success(), "install failed:\n{}", text(&out));
+    }
+
+    /// `git commit -m MSG EXTRA...`, not asserting success.
+    pub fn commit(&self, extra: &[&str]) -> Output {
+        let mut args = vec!["commit", "-m", "test commit"];
+        args.extend_from_slice(extra);
+        self.try_git(&args)
+    }
+
+    /// Commits bypassing hooks, to set up history.
+    pub fn commit_unchecked(&self, message: &str) {
+        self.git(&["commit", "-q", "--no-verify", "-m", message]);
+    }
+}
+
+/// stdout and stderr together, for assertions and failure messages.
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+pub fn assert_blocked(out: &Output) -> String {
+    let all = text(out);
+    assert!(
+        !out.status.success(),
+        "expected the commit to be blocked:\n{all}"
+    );
+    all
+}
+
+pub fn assert_passed(out: &Output) -> String {
+    let all = text(out);
+    assert!(out.status.success(), "expected success:\n{all}");
+    all
+}
+
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", text(out)))
+}
