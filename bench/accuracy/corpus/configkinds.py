@@ -32,6 +32,31 @@ class ConfigKind:
 # YAML (app config, docker-compose, GitHub Actions)
 # ======================================================================================
 
+def merge_yaml_blocks(blocks):
+    """Merge blocks that open the same top-level key; repeated child keys get a numeric suffix."""
+    merged, order = {}, []
+    for b in blocks:
+        head = b[0]
+        if not head.endswith(":") or head.startswith(("#", " ")):
+            order.append(b)
+            continue
+        if head not in merged:
+            merged[head] = ([head], set())
+            order.append(merged[head][0])
+        lines, keys = merged[head]
+        for line in b[1:]:
+            if line.startswith("  ") and not line.startswith("   ") and ":" in line:
+                k, rest = line[2:].split(":", 1)
+                base, n = k, 1
+                while k in keys:
+                    n += 1
+                    k = f"{base}_{n}"
+                keys.add(k)
+                line = f"  {k}:{rest}"
+            lines.append(line)
+    return order
+
+
 class Yaml(ConfigKind):
     name = "yaml"
     FAMILIES = ["placeholder", "template-variable", "env-reference", "repeated-sequential", "uuid", "hex-digest",
@@ -114,6 +139,7 @@ class Yaml(ConfigKind):
             blocks.append([f"{e}s:", f"  page_size: {rng.choice([25, 50, 100])}", f"  retention_days: {rng.choice([7, 30, 90])}",
                            f"  sort_by: {rng.choice(FIELDS)}"])
         rng.shuffle(blocks)
+        blocks = merge_yaml_blocks(blocks)
         out = [f"# {cap(f.project)} service configuration", "app:", f"  name: {f.project}",
                f"  environment: {rng.choice(['production', 'staging'])}", f"  port: {random_port(rng)}",
                "logging:", f"  level: {rng.choice(['info', 'warn', 'debug'])}", "  format: json", ""]
@@ -287,6 +313,7 @@ class K8s(ConfigKind):
             counts.append(fam)
         if "hex-digest" not in counts and rng.random() < 0.5:
             annotations.append(f"        checksum/config: {rand(rng, HEX, 64, 3)}")
+            counts.append("hex-digest")
         docs = []
         if secret_lines:
             docs.append(["apiVersion: v1", "kind: Secret", "metadata:", f"  name: {app}-secrets", f"  namespace: {ns}",
@@ -322,6 +349,15 @@ class K8s(ConfigKind):
 # JSON
 # ======================================================================================
 
+def put(d, key, value):
+    """Set d[key] without overwriting an existing entry (a second one gets a numbered key)."""
+    k, n = key, 1
+    while k in d:
+        n += 1
+        k = f"{key}{n}" if key[:1].isupper() or "_" not in key else f"{key}_{n}"
+    d[k] = value
+
+
 class Json(ConfigKind):
     name = "json"
     FAMILIES = ["placeholder", "template-variable", "env-reference", "repeated-sequential", "uuid", "hex-digest",
@@ -349,52 +385,58 @@ class Json(ConfigKind):
         key = (lambda n: pascal(n)) if f.flavor == "appsettings" else (lambda n: camel(n) if f.flavor == "package" else snake(n))
         for g in f.plants:
             if len(g) > 1:
-                target.setdefault("aws" if g[0].type.startswith("aws") else "alibaba", {}).update({key(vname(s)): s.value for s in g})
+                creds = {}
+                for s in g:
+                    put(creds, key(vname(s)), s.value)
+                put(target, "aws" if g[0].type.startswith("aws") else "alibaba", creds)
                 continue
             s = g[0]
             sect = target.setdefault(pascal(spec(s).service) if f.flavor == "appsettings" else spec(s).service, {})
+            if not isinstance(sect, dict):
+                sect = {}
+                put(target, spec(s).service, sect)
             if s.shape == "url" and f.flavor == "appsettings" and spec(s).service in ("postgres", "mysql", "mongodb", "redis"):
-                doc["ConnectionStrings"][rng.choice(["Default", "Primary", "Cache", "Reporting"]) + str(len(doc["ConnectionStrings"]) or "")] = s.value
+                put(doc["ConnectionStrings"], rng.choice(["Default", "Primary", "Cache", "Reporting"]), s.value)
                 continue
             if s.shape == "sa":
                 if rng.random() < 0.5:
-                    sect[key("CREDENTIALS")] = s.value
+                    put(sect, key("CREDENTIALS"), s.value)
                 else:
-                    sect[key("CREDENTIALS_JSON")] = sa_json_line(s.value)
+                    put(sect, key("CREDENTIALS_JSON"), sa_json_line(s.value))
                 continue
             ctx = pick_ctx(rng, s, ["map", "map", "bearer", "url"] if s.shape == "token" else ["map"])
             if ctx == "bearer":
-                sect["headers"] = {"Authorization": "Bearer " + s.value}
+                put(sect, "headers", {"Authorization": "Bearer " + s.value})
             elif ctx == "url":
-                sect[key("ENDPOINT")] = url_with_token(rng, s)
+                put(sect, key("ENDPOINT"), url_with_token(rng, s))
             elif s.shape == "basic":
-                sect["headers"] = {"Authorization": s.value}
+                put(sect, "headers", {"Authorization": s.value})
             else:
-                sect[key(vname(s))] = s.value
+                put(sect, key(vname(s)), s.value)
         for fam in f.negs:
             if fam in LITERAL:
                 name, value = N.literal(fam, rng)
-                target.setdefault(rng.choice(["defaults", "example", "fixtures"]), {})[key(name)] = value
+                put(target.setdefault(rng.choice(["defaults", "example", "fixtures"]), {}), key(name), value)
             elif fam == "template-variable":
                 name = N.secret_name(rng)
-                target.setdefault("secrets", {})[key(name)] = rng.choice(["${" + name + "}", "{{" + camel(name) + "}}", "#{" + name + "}#"])
+                put(target.setdefault("secrets", {}), key(name), rng.choice(["${" + name + "}", "{{" + camel(name) + "}}", "#{" + name + "}#"]))
             elif fam == "env-reference":
                 name = N.secret_name(rng)
-                target.setdefault("secrets", {})[key(name) + ("Env" if f.flavor != "config" else "_env")] = name
+                put(target.setdefault("secrets", {}), key(name) + ("Env" if f.flavor != "config" else "_env"), name)
             elif fam == "version-pin":
                 if f.flavor == "package":
                     doc["dependencies"][rng.choice(["internal-ui", "shared-utils", "eslint-config"])] = f"github:acme/{rng.choice(PROJECTS)}#{N.git_ref(rng)}"
                 else:
-                    target["image"] = f"registry.acme.net/{f.project}@sha256:{rand(rng, HEX, 64, 3)}"
+                    put(target, "image", f"registry.acme.net/{f.project}@sha256:{rand(rng, HEX, 64, 3)}")
             elif fam == "public-key-or-cert":
                 kind, text = N.public_material(rng)
-                target.setdefault("tls", {})["publicKey" if kind == "pem" else "authorizedKey"] = text
+                put(target.setdefault("tls", {}), "publicKey" if kind == "pem" else "authorizedKey", text)
             elif fam == "data-uri-image":
-                target.setdefault("branding", {})["icon"] = N.data_uri(rng)
+                put(target.setdefault("branding", {}), "icon", N.data_uri(rng))
             elif fam == "test-password":
-                target.setdefault("testUser", {}).update({"username": "alice", "password": N.test_password(rng)[1]})
+                put(target, "testUser", {"username": "alice", "password": N.test_password(rng)[1]})
             elif fam == "docs-prose":
-                target["_comment"] = N.prose(rng)
+                put(target, "_comment", N.prose(rng))
             else:
                 continue
             counts.append(fam)
@@ -821,6 +863,7 @@ class Dockerfile(ConfigKind):
             build_lines += [f"ENV TINI_VERSION=v0.19.0 TINI_SHA256={sha}",
                             "RUN curl -fsSL -o /tini https://github.com/krallin/tini/releases/download/${TINI_VERSION}/tini \\",
                             '    && echo "${TINI_SHA256}  /tini" | sha256sum -c - && chmod +x /tini']
+            counts.append("hex-digest")
         install = {"node": ["COPY package*.json ./", "RUN npm ci --omit=dev"],
                    "python": ["COPY requirements.txt .", "RUN pip install --no-cache-dir -r requirements.txt"],
                    "go": ["COPY go.mod go.sum ./", "RUN go mod download"]}[lang]

@@ -47,7 +47,7 @@ def secret_name(rng):
 # --------------------------------------------------------------------------
 
 PLACEHOLDERS = [
-    ("API_KEY", "your-api-key-here"), ("DB_PASSWORD", "changeme"), ("SECRET_KEY", "<SECRET_KEY>"),
+    ("API_KEY", "your-api-key-here"), ("API_KEY", "<API_KEY>"), ("DB_PASSWORD", "changeme"), ("SECRET_KEY", "<SECRET_KEY>"),
     ("STRIPE_SECRET_KEY", "sk_live_xxxxxxxxxxxxxxxxxxxxxxxx"), ("GITHUB_TOKEN", "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
     ("AWS_ACCESS_KEY_ID", "AKIAXXXXXXXXXXXXXXXX"), ("AWS_SECRET_ACCESS_KEY", "<your-secret-access-key>"),
     ("OPENAI_API_KEY", "sk-..."), ("SLACK_BOT_TOKEN", "xoxb-your-bot-token"), ("AUTH_TOKEN", "REPLACE_ME"),
