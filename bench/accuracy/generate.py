@@ -55,6 +55,10 @@ AUX = {  # aux files (negatives only) per kind, given enough files per kind
     "toml": ["aux-poetry", "aux-cargo"],
 }
 ENVS = ["production", "staging", "dev", "prod", "local"]
+# the first occurrence of these types goes to a kind with a characteristic context
+# (.npmrc _authToken, .pypirc, a service-account key file, ~/.aws/credentials); those files get nothing else
+PREFERRED_KIND = {"npm-access-token": "ini", "pypi-upload-token": "ini", "gcp-service-account": "json",
+                  "group:aws-access-key-id+aws-secret-access-key": "ini"}
 
 
 # --------------------------------------------------------------------------------------
@@ -119,7 +123,7 @@ def choose_path(rng, f: FileSpec) -> tuple[str, str]:
     if k == "json":
         if f.role == "aux-lockfile":
             return f"{p}/package-lock.json", ""
-        if len(f.plants) == 1 and f.plants[0][0].shape == "sa" and rng.random() < 0.7:
+        if len(f.plants) == 1 and f.plants[0][0].shape == "sa" and not test:
             return f"{p}/keys/{f.plants[0][0].value['project_id']}-{rand(rng, HEX, 12)}.json", "sa"
         flavor = "config" if test else c(["config", "config", "appsettings", "package"])
         if flavor == "appsettings":
@@ -140,10 +144,12 @@ def choose_path(rng, f: FileSpec) -> tuple[str, str]:
     if k == "ini":
         if test:
             return f"{p}/pytest.ini", "app"
-        if "npm-access-token" in types and rng.random() < 0.8:
+        if "npm-access-token" in types:
             return f"{p}/.npmrc", "npmrc"
-        if "pypi-upload-token" in types and rng.random() < 0.8:
-            return f"{p}/.pypirc", "app"
+        if "pypi-upload-token" in types:
+            return f"{p}/.pypirc", "pypirc"
+        if types == {"aws-access-key-id", "aws-secret-access-key"} and len(f.plants) == 1:
+            return f"{p}/deploy/.aws/credentials", "aws-credentials"
         return c([f"{p}/config/settings.ini", f"{p}/setup.cfg", f"{p}/alembic.ini", f"{p}/deploy/supervisord.conf",
                   f"{p}/config/{env}.ini"]), "app"
     if k == "env":
@@ -231,6 +237,16 @@ def build(seed: int, files_per_kind: int):
 
     # assign: each type rotates over kinds so its occurrences land in different kinds
     plant_count = Counter()
+    sealed = set()
+    first_pref = [g for g in units if (g[0].type if len(g) == 1 else "group:" + "+".join(s.type for s in g)) in PREFERRED_KIND]
+    seen_pref = set()
+    ordered = []
+    for g in first_pref:
+        key = g[0].type if len(g) == 1 else "group:" + "+".join(s.type for s in g)
+        if key not in seen_pref:
+            seen_pref.add(key)
+            ordered.append(g)
+    units = ordered + [g for g in units if not any(g is o for o in ordered)]
     type_offset = {}
     type_seen = Counter()
     kind_cycle = KIND_IDS[:]
@@ -240,13 +256,21 @@ def build(seed: int, files_per_kind: int):
             type_offset[key] = rng.randrange(len(kind_cycle))
         i = type_seen[key]
         type_seen[key] += 1
-        kind = kind_cycle[(type_offset[key] + i * 7) % len(kind_cycle)]
+        pref = PREFERRED_KIND.get(key)
+        if pref and i == 0:
+            kind = pref
+        else:
+            kind = kind_cycle[(type_offset[key] + i * 7) % len(kind_cycle)]
+            if pref and kind == pref:
+                kind = kind_cycle[(type_offset[key] + i * 7 + 1) % len(kind_cycle)]
         cands = [f for f in by_kind[kind] if not f.role.startswith("aux")]
-        weight = lambda f: plant_count[id(f)] + (1.5 if f.role == "test" else 0)
+        weight = lambda f: plant_count[id(f)] + (1.5 if f.role == "test" else 0) + (1000 if id(f) in sealed else 0)
         best = min(weight(f) for f in cands)
         pick = rng.choice([f for f in cands if weight(f) == best])
         pick.plants.append(g)
         plant_count[id(pick)] += len(g)
+        if pref and i == 0:
+            sealed.add(id(pick))
 
     # 3. negatives
     fam_use = defaultdict(Counter)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from . import negatives as N
 from .codelangs import Python
@@ -447,6 +448,9 @@ class Json(ConfigKind):
 # TOML
 # ======================================================================================
 
+TOML_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*) = ")
+
+
 class Toml(ConfigKind):
     name = "toml"
     FAMILIES = ["placeholder", "template-variable", "env-reference", "repeated-sequential", "uuid", "hex-digest",
@@ -536,8 +540,18 @@ class Toml(ConfigKind):
                     out += b + [""]
                 continue
             out.append(t if t.startswith("[") else f"[{t}]")
+            keys = set()
             for b in blocks:
-                out += b
+                for line in b:
+                    m = TOML_KEY.match(line)
+                    if m:
+                        k, n = m.group(1), 1
+                        while k in keys:
+                            n += 1
+                            k = f"{m.group(1)}_{n}"
+                        keys.add(k)
+                        line = k + line[len(m.group(1)):]
+                    out.append(line)
             out.append("")
         return "\n".join(out).rstrip() + "\n", counts
 
@@ -576,6 +590,11 @@ class Ini(ConfigKind):
     def render(self, f, rng):
         if f.flavor == "npmrc":
             return self.npmrc(f, rng)
+        if f.flavor == "aws-credentials":
+            out = ["[default]"] + [f"{snake(vname(s))} = {s.value}" for s in f.plants[0]]
+            out += ["", "[profile-readonly]", "role_arn = arn:aws:iam::" + rand(rng, "0123456789", 12) + ":role/ReadOnly",
+                    "source_profile = default"]
+            return "\n".join(out) + "\n", []
         blocks, counts = [], []
         for g in f.plants:
             if len(g) > 1:
@@ -583,7 +602,7 @@ class Ini(ConfigKind):
                 continue
             s = g[0]
             sect = f"[{spec(s).service}]"
-            if s.type == "pypi-upload-token" and rng.random() < 0.7:
+            if s.type == "pypi-upload-token" and (f.flavor == "pypirc" or rng.random() < 0.7):
                 blocks.append(["[pypi]", "username = __token__", f"password = {s.value}"])
             elif s.shape == "pem":
                 if rng.random() < 0.5:
@@ -622,8 +641,12 @@ class Ini(ConfigKind):
                 continue
             counts.append(fam)
         rng.shuffle(blocks)
-        out = [f"; {f.project} settings", "[server]", f"host = 0.0.0.0", f"port = {random_port(rng)}",
-               f"workers = {rng.choice([2, 4, 8])}", ""]
+        if f.flavor == "pypirc":
+            out = ["[distutils]", "index-servers =", "    pypi", "    internal", "", "[internal]",
+                   "repository = https://pypi.acme.net/", "username = deploy", ""]
+        else:
+            out = [f"; {f.project} settings", "[server]", f"host = 0.0.0.0", f"port = {random_port(rng)}",
+                   f"workers = {rng.choice([2, 4, 8])}", ""]
         for b in merge_ini_sections(blocks):
             out += b + [""]
         return "\n".join(out).rstrip() + "\n", counts
