@@ -49,7 +49,8 @@ KINDS = {
 KIND_IDS = list(KINDS)
 
 AUX = {  # aux files (negatives only) per kind, given enough files per kind
-    "js": ["aux-minified", "aux-bundle"],
+    "js": ["aux-minified", "aux-bundle", "aux-yarn"],
+    "yaml": ["aux-pnpm"],
     "go": ["aux-gosum"],
     "json": ["aux-lockfile"],
     "toml": ["aux-poetry", "aux-cargo"],
@@ -83,6 +84,8 @@ def choose_path(rng, f: FileSpec) -> tuple[str, str]:
             return f"{p}/public/assets/vendor.{rand(rng, HEX, 8)}.min.js", ""
         if f.role == "aux-bundle":
             return f"{p}/dist/app.{rand(rng, HEX, 8)}.js", ""
+        if f.role == "aux-yarn":
+            return f"{p}/yarn.lock", ""
         return (f"{p}/test/{e}.test.js" if test else c([f"{p}/src/{e}Client.js", f"{p}/config/{env}.js",
                 f"{p}/lib/{svc}.js", f"{p}/scripts/{c(['seed', 'migrate', 'publish'])}.js"])), ""
     if k == "ts":
@@ -111,6 +114,8 @@ def choose_path(rng, f: FileSpec) -> tuple[str, str]:
         return (f"{p}/tests/Feature/{cls}Test.php" if test else c([f"{p}/config/{svc}.php", f"{p}/src/{cls}.php",
                 f"{p}/app/Services/{cls}.php"])), ""
     if k == "yaml":
+        if f.role == "aux-pnpm":
+            return f"{p}/pnpm-lock.yaml", ""
         if test:
             return f"{p}/tests/fixtures/{e}s.yaml", "app"
         flavor = c(["app", "app", "compose", "gha"])
@@ -309,6 +314,10 @@ def render_all(seed: int, files: list[FileSpec]):
             text, counts = N.minified_js(rng) + "\n", ["minified-js"]
         elif f.role == "aux-bundle":
             text, counts = N.minified_js(rng) + "\n" + N.source_map_line(rng) + "\n", ["minified-js"]
+        elif f.role == "aux-yarn":
+            text, counts = N.yarn_lock(rng), ["lockfile"]
+        elif f.role == "aux-pnpm":
+            text, counts = N.pnpm_lock(rng), ["lockfile"]
         elif f.role == "aux-gosum":
             text, counts = N.go_sum(rng), ["version-pin"]
         else:

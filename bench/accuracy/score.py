@@ -16,8 +16,8 @@ RuleID) is accepted too, so the same corpus can score both tools.
 Matching: a label is found when some finding has the same path and a line
 range [line, end_line] that contains the label's line.  A finding that
 matches no label is a false positive.  Several findings on one label count
-once for recall; the extra ones are reported as duplicates, not as false
-positives.  Findings in the corpus metadata files (labels.json,
+once for recall; the extra ones are reported as duplicates (per label, every
+matching finding after the first), not as false positives.  Findings in the corpus metadata files (labels.json,
 negatives.json, manifest.json) are ignored.
 
 Exit status is 0 whenever the inputs could be read: this measures, it does
