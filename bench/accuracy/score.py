@@ -20,8 +20,8 @@ once for recall; the extra ones are reported as duplicates (per label, every
 matching finding after the first), not as false positives.  Findings in the corpus metadata files (labels.json,
 negatives.json, manifest.json) are ignored.
 
-Exit status is 0 whenever the inputs could be read: this measures, it does
-not gate.  Standard library only.
+Exit status is 0 whenever the inputs could be read (this measures, it does
+not gate), 2 when they could not.  Standard library only.
 """
 
 from __future__ import annotations
@@ -36,12 +36,17 @@ from collections import Counter, defaultdict
 METADATA_FILES = {"labels.json", "negatives.json", "manifest.json"}
 
 
+def die(msg):
+    print(f"score.py: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
 def load_json(path, what):
     try:
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
     except (OSError, ValueError) as e:
-        sys.exit(f"score.py: cannot read {what} {path}: {e}")
+        die(f"cannot read {what} {path}: {e}")
 
 
 def normalize_path(p: str, corpus: str) -> str:
@@ -66,15 +71,15 @@ def load_findings(path, corpus):
     if isinstance(data, dict):
         raw = data.get("findings")
         if raw is None:
-            sys.exit(f"score.py: {path}: no 'findings' list in the report")
+            die(f"{path}: no 'findings' list in the report")
     elif isinstance(data, list):
         raw = data
     else:
-        sys.exit(f"score.py: {path}: unexpected JSON top level {type(data).__name__}")
+        die(f"{path}: unexpected JSON top level {type(data).__name__}")
     out = []
     for i, f in enumerate(raw or []):
         if not isinstance(f, dict):
-            sys.exit(f"score.py: {path}: finding #{i} is not an object")
+            die(f"{path}: finding #{i} is not an object")
         if "File" in f or "StartLine" in f:          # gitleaks
             p, line, end = f.get("File", ""), f.get("StartLine"), f.get("EndLine")
             rule = f.get("RuleID", "?")
@@ -84,7 +89,7 @@ def load_findings(path, corpus):
         try:
             line = int(line)
         except (TypeError, ValueError):
-            sys.exit(f"score.py: {path}: finding #{i} has no usable line number")
+            die(f"{path}: finding #{i} has no usable line number")
         try:
             end = int(end) if end is not None else line
         except (TypeError, ValueError):
