@@ -4,12 +4,12 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
 use crate::cli::{Cli, ColorChoice, Command, RulesAction, ScanArgs};
 use crate::config::{LoadedConfig, SourceText};
 use crate::engine::Engine;
-use crate::report::{self, ReportOptions};
+use crate::report::{self, Format, ReportOptions};
 use crate::scan::{self, ScanRequest, Target};
 use crate::{hooks, rules};
 
@@ -54,14 +54,44 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
         reveal: args.no_redact,
         color,
     };
+    let terminal_format = match &args.report_path {
+        Some(path) => {
+            write_report_file(&report, args.format, options, path)?;
+            Format::Human
+        }
+        None => args.format,
+    };
     let mut stdout = std::io::stdout().lock();
-    report::write(&report, args.format, options, &mut stdout)?;
+    report::write(&report, terminal_format, options, &mut stdout)?;
     stdout.flush()?;
     Ok(ExitCode::from(if report.findings.is_empty() {
         EXIT_CLEAN
     } else {
         EXIT_FINDINGS
     }))
+}
+
+/// `--report-path`: the report in the chosen format, never coloured.
+fn write_report_file(
+    report: &scan::ScanReport,
+    format: Format,
+    options: ReportOptions,
+    path: &std::path::Path,
+) -> Result<()> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create the directory {}", parent.display()))?;
+    }
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("cannot create the report file {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let options = ReportOptions {
+        color: false,
+        ..options
+    };
+    report::write(report, format, options, &mut out)
+        .and_then(|()| out.flush().map_err(Into::into))
+        .with_context(|| format!("cannot write the report file {}", path.display()))
 }
 
 fn rules_command(

@@ -60,6 +60,9 @@ pub struct ScanArgs {
     pub config: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
+    /// Write the report (in --format) to FILE; the human report still goes to the terminal.
+    #[arg(long, value_name = "FILE")]
+    pub report_path: Option<PathBuf>,
     /// Print secrets in full instead of redacted.
     #[arg(long)]
     pub no_redact: bool,

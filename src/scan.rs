@@ -34,6 +34,14 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// What reports say about a rule: SARIF lists every rule the scan ran.
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    pub id: String,
+    pub description: String,
+    pub remediation: String,
+}
+
 /// Everything a report shows.
 #[derive(Debug, Default)]
 pub struct ScanReport {
@@ -43,6 +51,8 @@ pub struct ScanReport {
     pub skipped: Vec<Skipped>,
     /// True for staged scans, where findings block a commit.
     pub staged: bool,
+    /// The rules the scan ran, sorted by id.
+    pub rules: Vec<RuleInfo>,
 }
 
 pub fn run(request: &ScanRequest) -> Result<ScanReport> {
@@ -121,6 +131,16 @@ impl<'e> Collector<'e> {
         sort_findings(&mut self.report.findings);
         self.report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         self.report.staged = staged;
+        self.report.rules = self
+            .engine
+            .rule_specs()
+            .map(|spec| RuleInfo {
+                id: spec.id().to_string(),
+                description: spec.description.clone(),
+                remediation: spec.remediation.clone(),
+            })
+            .collect();
+        self.report.rules.sort_by(|a, b| a.id.cmp(&b.id));
         self.report
     }
 }

@@ -1,9 +1,11 @@
-//! Reports: one writer per output format over the same [`ScanReport`].
+//! Reports: one writer per output format (human, JSON, SARIF) over the same
+//! [`ScanReport`].
 //! Writers only format; redaction is decided by `reveal` and done by
 //! [`crate::finding::Secret`].
 
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use std::io::Write;
 
@@ -15,6 +17,8 @@ use crate::scan::ScanReport;
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -34,5 +38,6 @@ pub fn write(
     match format {
         Format::Human => human::write(report, options, out),
         Format::Json => json::write(report, options, out),
+        Format::Sarif => sarif::write(report, options, out),
     }
 }

@@ -7,4 +7,5 @@ mod commit_hook;
 mod config;
 mod install;
 mod output;
+mod reports;
 mod scan_files;
