@@ -2,13 +2,17 @@
 //! runs hooks from (`core.hooksPath`, or the common git dir's `hooks/`, also
 //! from a linked worktree). A hook that is not leakgate's is never lost: it
 //! is kept beside ours and chained, or with `--force` set aside, and
-//! `uninstall` puts it back.
+//! `uninstall` puts it back. When another hook manager owns the hooks
+//! (husky, lefthook), leakgate adds itself to that manager's config instead
+//! ([`managers`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+
+pub mod managers;
 
 /// Every leakgate shim carries this marker, so ours can be told from others.
 const MARKER: &str = "leakgate-managed-hook";
@@ -70,6 +74,11 @@ fn sibling(hook: &Path, suffix: &str) -> PathBuf {
 /// Installs the hook; returns a sentence describing what was done.
 pub fn install(kind: HookKind, force: bool) -> Result<String> {
     let dir = hooks_dir()?;
+    if let Some(manager) =
+        managers::detect(&dir, kind.file_name(), managers::top_level().as_deref())?
+    {
+        return managers::install(&manager, kind.file_name());
+    }
     fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create hooks directory {}", dir.display()))?;
     let hook = dir.join(kind.file_name());
@@ -108,6 +117,11 @@ pub fn install(kind: HookKind, force: bool) -> Result<String> {
 /// Removes our hook and restores whatever it replaced.
 pub fn uninstall(kind: HookKind) -> Result<String> {
     let dir = hooks_dir()?;
+    if let Some(manager) =
+        managers::detect(&dir, kind.file_name(), managers::top_level().as_deref())?
+    {
+        return managers::uninstall(&manager, kind.file_name());
+    }
     let hook = dir.join(kind.file_name());
     if !hook.exists() {
         return Ok(format!(

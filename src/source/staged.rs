@@ -49,7 +49,12 @@ pub fn staged_changes(repo: &GitRepo, pathspecs: &[String]) -> Result<Vec<Staged
         )
     })?;
     let mut options = DiffOptions::new();
-    options.include_typechange(true).ignore_submodules(true);
+    // Names from the command line (or from the pre-commit framework) are
+    // literal file or directory names, not globs: `a*.py` means that file.
+    options
+        .include_typechange(true)
+        .ignore_submodules(true)
+        .disable_pathspec_match(true);
     for spec in pathspecs {
         options.pathspec(spec);
     }

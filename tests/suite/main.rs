@@ -5,7 +5,9 @@ mod util;
 
 mod commit_hook;
 mod config;
+mod hook_managers;
 mod install;
 mod output;
+mod precommit_framework;
 mod reports;
 mod scan_files;

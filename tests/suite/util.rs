@@ -68,6 +68,9 @@ impl TestRepo {
             .env_remove("GIT_WORK_TREE")
             .env_remove("GIT_INDEX_FILE")
             .env_remove("NO_COLOR")
+            // rustup points CARGO_HOME at the real ~/.cargo, where an
+            // installed leakgate would hide a missing one from the hooks.
+            .env_remove("CARGO_HOME")
             .stdin(Stdio::null());
         cmd
     }

@@ -1,0 +1,559 @@
+//! Other hook managers that own a repository's hooks: husky (through
+//! `core.hooksPath`) and lefthook (through its own generated hooks). Their
+//! generated hooks are never replaced; leakgate adds itself to the file the
+//! team edits — husky's `.husky/<hook>` script, lefthook's `lefthook.yml` —
+//! inside marked lines, and `uninstall` removes exactly those lines.
+//!
+//! Edits are textual, so comments and layout survive. A lefthook edit is
+//! checked by parsing the file before and after: when the result is not
+//! the original plus leakgate's command, nothing is written and the user is
+//! given the snippet to add by hand. This module never changes git config.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use yaml_rust2::{Yaml, YamlLoader};
+
+/// First and last line of everything leakgate adds to another manager's
+/// file (both are comments in shell and in YAML).
+const BEGIN: &str =
+    "# >>> leakgate (added by `leakgate install`; `leakgate uninstall` removes this block)";
+const END: &str = "# <<< leakgate";
+
+/// The shebang of a husky script leakgate had to create.
+const SHEBANG: &str = "#!/usr/bin/env sh\n";
+
+/// The lefthook config names lefthook reads, in its order of preference.
+const LEFTHOOK_CONFIGS: &[&str] = &[
+    "lefthook.yml",
+    ".lefthook.yml",
+    "lefthook.yaml",
+    ".lefthook.yaml",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Manager {
+    /// husky: `core.hooksPath` is `.husky/_` (v9) or `.husky` (v5–v8); the
+    /// scripts the team writes live in `.husky/`.
+    Husky { scripts: PathBuf },
+    /// lefthook: its hook runs `lefthook run <hook>`, which reads `config`.
+    Lefthook { config: PathBuf },
+}
+
+/// Which manager, if any, owns `hook` in `hooks_dir` (where git runs hooks
+/// from); `top` is the working tree's top, where lefthook keeps its config.
+pub fn detect(hooks_dir: &Path, hook: &str, top: Option<&Path>) -> Result<Option<Manager>> {
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    if name(hooks_dir).as_deref() == Some(".husky") {
+        return Ok(Some(Manager::Husky {
+            scripts: hooks_dir.to_path_buf(),
+        }));
+    }
+    if name(hooks_dir).as_deref() == Some("_")
+        && let Some(parent) = hooks_dir.parent()
+        && name(parent).as_deref() == Some(".husky")
+    {
+        return Ok(Some(Manager::Husky {
+            scripts: parent.to_path_buf(),
+        }));
+    }
+    let installed = hooks_dir.join(hook);
+    let runs_lefthook = fs::read_to_string(&installed).is_ok_and(|text| text.contains("lefthook"));
+    if !runs_lefthook {
+        return Ok(None);
+    }
+    let config = top.and_then(|top| {
+        LEFTHOOK_CONFIGS
+            .iter()
+            .map(|name| top.join(name))
+            .find(|path| path.is_file())
+    });
+    match config {
+        Some(config) => Ok(Some(Manager::Lefthook { config })),
+        None => bail!(
+            "{} runs lefthook, but there is no lefthook.yml at the top of the repository.\n\
+             Add this to your lefthook config, then run `lefthook install`:\n\n{}",
+            installed.display(),
+            lefthook_snippet(hook, command_for(hook)?)
+        ),
+    }
+}
+
+/// The top of the working tree, where lefthook keeps its config; `None` in
+/// a bare repository.
+pub fn top_level() -> Option<PathBuf> {
+    let output = std::process::Command::new("git")
+        .args(["rev-parse", "--show-toplevel"])
+        .output()
+        .ok()?;
+    let top = String::from_utf8(output.stdout).ok()?;
+    let top = top.trim_end_matches(['\n', '\r']);
+    (output.status.success() && !top.is_empty()).then(|| PathBuf::from(top))
+}
+
+/// The command leakgate's part of a managed hook runs.
+fn command_for(hook: &str) -> Result<&'static str> {
+    match hook {
+        "pre-commit" => Ok("leakgate scan"),
+        other => Err(anyhow!(
+            "leakgate cannot add a {other} hook to another hook manager yet; \
+             install it without the manager or add it to the manager's config by hand"
+        )),
+    }
+}
+
+/// Adds leakgate to the manager's config; returns what was done.
+pub fn install(manager: &Manager, hook: &str) -> Result<String> {
+    let command = command_for(hook)?;
+    match manager {
+        Manager::Husky { scripts } => husky_install(&scripts.join(hook), command),
+        Manager::Lefthook { config } => lefthook_install(config, hook, command),
+    }
+}
+
+/// Removes what [`install`] added; returns what was done.
+pub fn uninstall(manager: &Manager, hook: &str) -> Result<String> {
+    match manager {
+        Manager::Husky { scripts } => husky_uninstall(&scripts.join(hook)),
+        Manager::Lefthook { config } => lefthook_uninstall(config, hook),
+    }
+}
+
+fn read_optional(path: &Path) -> Result<Option<String>> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// Writes `text` keeping the file's permissions; a new file is executable.
+fn write_keeping_mode(path: &Path, text: &str, existed: bool) -> Result<()> {
+    fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    if !existed {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o755))
+            .with_context(|| format!("cannot make {} executable", path.display()))?;
+    }
+    Ok(())
+}
+
+/// leakgate's lines in a husky script. They find the binary the way
+/// leakgate's own hook does, and block with a clear message without it.
+fn husky_block(command: &str) -> String {
+    let args = command.strip_prefix("leakgate").unwrap_or(command);
+    format!(
+        "{BEGIN}\n\
+         leakgate_bin=$(command -v leakgate || echo \"${{CARGO_HOME:-$HOME/.cargo}}/bin/leakgate\")\n\
+         if [ ! -x \"$leakgate_bin\" ]; then\n    \
+         echo \"leakgate: the leakgate binary is not installed or not on PATH, so this commit is blocked; install it (see leakgate's README) and commit again.\" >&2\n    \
+         exit 2\n\
+         fi\n\
+         \"$leakgate_bin\"{args} || exit $?\n\
+         {END}\n"
+    )
+}
+
+/// Where leakgate's lines go in a husky script: after the shebang, comments
+/// and husky's own set-up line (husky v5–v8 re-run the script from
+/// `husky.sh`, so anything above it would run twice), before any command.
+fn husky_insertion_offset(text: &str) -> usize {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.contains("husky.sh") {
+            offset += line.len();
+        } else {
+            break;
+        }
+    }
+    offset
+}
+
+fn husky_install(script: &Path, command: &str) -> Result<String> {
+    let existing = read_optional(script)?;
+    if existing.as_deref().is_some_and(|text| text.contains(BEGIN)) {
+        return Ok(format!(
+            "leakgate is already in husky's {}",
+            script.display()
+        ));
+    }
+    let block = husky_block(command);
+    let text = match &existing {
+        Some(text) => {
+            let at = husky_insertion_offset(text);
+            let mut text = text.clone();
+            if at == text.len() && !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            let at = at.min(text.len());
+            text.insert_str(at, &block);
+            text
+        }
+        None => format!("{SHEBANG}{block}"),
+    };
+    if let Some(dir) = script.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    write_keeping_mode(script, &text, existing.is_some())?;
+    Ok(format!(
+        "added leakgate to husky's {} (husky runs it before every commit; commit that file so the whole team does)",
+        script.display()
+    ))
+}
+
+fn husky_uninstall(script: &Path) -> Result<String> {
+    let Some(text) = read_optional(script)? else {
+        return Ok(format!("leakgate is not in husky's {}", script.display()));
+    };
+    let Some(rest) = remove_block(&text) else {
+        return Ok(format!("leakgate is not in husky's {}", script.display()));
+    };
+    if rest == SHEBANG || rest.is_empty() {
+        fs::remove_file(script).with_context(|| format!("cannot remove {}", script.display()))?;
+        return Ok(format!(
+            "removed husky's {}, which only ran leakgate",
+            script.display()
+        ));
+    }
+    write_keeping_mode(script, &rest, true)?;
+    Ok(format!(
+        "removed leakgate from husky's {}",
+        script.display()
+    ))
+}
+
+/// The text without leakgate's marked lines, or `None` if it has none.
+fn remove_block(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut inside = false;
+    let mut found = false;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if !inside && trimmed == BEGIN {
+            inside = true;
+            found = true;
+        } else if inside && trimmed == END {
+            inside = false;
+        } else if !inside {
+            out.push_str(line);
+        }
+    }
+    found.then_some(out)
+}
+
+/// What to add to a lefthook config by hand.
+fn lefthook_snippet(hook: &str, command: &str) -> String {
+    format!("{hook}:\n  commands:\n    leakgate:\n      run: {command}\n")
+}
+
+fn lefthook_install(config: &Path, hook: &str, command: &str) -> Result<String> {
+    let text =
+        fs::read_to_string(config).with_context(|| format!("cannot read {}", config.display()))?;
+    if text.contains(BEGIN) {
+        return Ok(format!("leakgate is already in {}", config.display()));
+    }
+    let edited = lefthook_insert(&text, hook, command)
+        .and_then(|edited| verify_lefthook_edit(&text, &edited, hook, command).map(|()| edited));
+    match edited {
+        Ok(edited) => {
+            write_keeping_mode(config, &edited, true)?;
+            Ok(format!(
+                "added a leakgate command to the {hook} section of {} (lefthook runs it; commit that file so the whole team does)",
+                config.display()
+            ))
+        }
+        Err(reason) => bail!(
+            "cannot safely edit {}: {reason}.\nNothing was changed. Add this to the {hook} section yourself:\n\n{}",
+            config.display(),
+            lefthook_snippet(hook, command)
+        ),
+    }
+}
+
+fn lefthook_uninstall(config: &Path, hook: &str) -> Result<String> {
+    let text =
+        fs::read_to_string(config).with_context(|| format!("cannot read {}", config.display()))?;
+    let Some(rest) = remove_block(&text) else {
+        return Ok(format!("leakgate is not in {}", config.display()));
+    };
+    if let Err(reason) = parse_yaml(&rest) {
+        bail!(
+            "removing leakgate's lines from {} would leave it unreadable ({reason}); nothing was changed. \
+             Remove the leakgate command from its {hook} section yourself",
+            config.display()
+        );
+    }
+    write_keeping_mode(config, &rest, true)?;
+    Ok(format!(
+        "removed the leakgate command from {}",
+        config.display()
+    ))
+}
+
+/// Indentation of a line in spaces, or `None` for a tab (YAML forbids tabs
+/// there, and guessing would be unsafe).
+fn indent_of(line: &str) -> Option<usize> {
+    let spaces = line.len() - line.trim_start_matches(' ').len();
+    (!line[spaces..].starts_with('\t')).then_some(spaces)
+}
+
+fn is_blank_or_comment(line: &str) -> bool {
+    let trimmed = line.trim();
+    trimmed.is_empty() || trimmed.starts_with('#')
+}
+
+/// `key:` alone on a line (a trailing comment allowed): the start of a
+/// block mapping or sequence under `key`.
+fn is_block_key(line: &str, key: &str) -> bool {
+    let Some(rest) = line.trim_start().strip_prefix(key) else {
+        return false;
+    };
+    let Some(rest) = rest.strip_prefix(':') else {
+        return false;
+    };
+    let rest = rest.trim();
+    rest.is_empty() || rest.starts_with('#')
+}
+
+/// Inserts leakgate's command into `hook`'s `commands` (creating either
+/// when missing), as marked lines, indented like their neighbours.
+fn lefthook_insert(text: &str, hook: &str, command: &str) -> Result<String, String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let top_level: Vec<usize> = (0..lines.len())
+        .filter(|&i| !is_blank_or_comment(lines[i]) && indent_of(lines[i]) == Some(0))
+        .collect();
+    let mentions_hook = |line: &str| {
+        let line = line.trim_start_matches(['"', '\'']);
+        line.starts_with(hook)
+            && line[hook.len()..]
+                .trim_start_matches(['"', '\''])
+                .starts_with(':')
+    };
+    let sections: Vec<usize> = top_level
+        .iter()
+        .copied()
+        .filter(|&i| mentions_hook(lines[i]))
+        .collect();
+    let block = |indent: usize, unit: usize, with_commands: bool| {
+        let pad = |n: usize| " ".repeat(n);
+        let mut out = format!("{}{BEGIN}\n", pad(indent));
+        let mut at = indent;
+        if with_commands {
+            out.push_str(&format!("{}commands:\n", pad(at)));
+            at += unit;
+        }
+        out.push_str(&format!("{}leakgate:\n", pad(at)));
+        out.push_str(&format!("{}run: {command}\n", pad(at + unit)));
+        out.push_str(&format!("{}{END}\n", pad(indent)));
+        out
+    };
+    let insert_after = |line: usize, addition: String| {
+        let mut out = String::with_capacity(text.len() + addition.len());
+        for (i, l) in lines.iter().enumerate() {
+            out.push_str(l);
+            if i == line {
+                out.push_str(&addition);
+            }
+        }
+        out
+    };
+
+    let &[section] = sections.as_slice() else {
+        if sections.len() > 1 {
+            return Err(format!("it defines `{hook}` more than once"));
+        }
+        // No section yet: append one at the end.
+        let mut out = text.to_string();
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "{BEGIN}\n{hook}:\n  commands:\n    leakgate:\n      run: {command}\n{END}\n"
+        ));
+        return Ok(out);
+    };
+    if !is_block_key(lines[section], hook) {
+        return Err(format!("its `{hook}` section is not a plain block mapping"));
+    }
+    let end = top_level
+        .iter()
+        .copied()
+        .find(|&i| i > section)
+        .unwrap_or(lines.len());
+    let body: Vec<usize> = (section + 1..end)
+        .filter(|&i| !is_blank_or_comment(lines[i]))
+        .collect();
+    let Some(&first) = body.first() else {
+        // `hook:` with nothing under it.
+        return Ok(insert_after(section, block(2, 2, true)));
+    };
+    let child = indent_of(lines[first]).ok_or("it indents with tabs")?;
+    let children: Vec<usize> = body
+        .iter()
+        .copied()
+        .filter(|&i| indent_of(lines[i]) == Some(child))
+        .collect();
+    if children
+        .iter()
+        .any(|&i| lines[i].trim_start().starts_with('-'))
+    {
+        return Err(format!("its `{hook}` section is not a mapping"));
+    }
+    if children.iter().any(|&i| is_block_key(lines[i], "jobs")) {
+        return Err(format!(
+            "its `{hook}` section uses `jobs`, which leakgate does not edit"
+        ));
+    }
+    let commands = children
+        .iter()
+        .copied()
+        .find(|&i| lines[i].trim_start().starts_with("commands:"));
+    let Some(commands) = commands else {
+        return Ok(insert_after(section, block(child, child, true)));
+    };
+    if !is_block_key(lines[commands], "commands") {
+        return Err("its `commands` is not a plain block mapping".into());
+    }
+    let next = body.iter().copied().find(|&i| i > commands);
+    let grandchild = match next.and_then(|i| indent_of(lines[i])) {
+        Some(indent) if indent > child => indent,
+        _ => child * 2,
+    };
+    Ok(insert_after(
+        commands,
+        block(grandchild, grandchild - child, false),
+    ))
+}
+
+fn parse_yaml(text: &str) -> Result<Yaml, String> {
+    let mut docs = YamlLoader::load_from_str(text).map_err(|e| e.to_string())?;
+    match docs.len() {
+        0 => Ok(Yaml::Hash(Default::default())),
+        1 => Ok(docs.remove(0)),
+        _ => Err("it holds more than one YAML document".into()),
+    }
+}
+
+/// The edit must add exactly `hook.commands.leakgate.run = command` and
+/// change nothing else.
+fn verify_lefthook_edit(
+    original: &str,
+    edited: &str,
+    hook: &str,
+    command: &str,
+) -> Result<(), String> {
+    let before = parse_yaml(original).map_err(|e| format!("it is not valid YAML ({e})"))?;
+    let mut after =
+        parse_yaml(edited).map_err(|e| format!("the edit would not be valid YAML ({e})"))?;
+    let key = |k: &str| Yaml::String(k.to_string());
+    if !before[hook]["commands"]["leakgate"].is_badvalue() {
+        return Err(format!(
+            "its `{hook}` section already has a `leakgate` command"
+        ));
+    }
+    if after[hook]["commands"]["leakgate"]["run"].as_str() != Some(command) {
+        return Err("the edit would not add the command where lefthook reads it".into());
+    }
+    let had_section = !before[hook].is_badvalue();
+    let had_commands =
+        !before[hook]["commands"].is_badvalue() && !before[hook]["commands"].is_null();
+    let Yaml::Hash(root) = &mut after else {
+        return Err("the edit would not leave a mapping at the top".into());
+    };
+    let Some(Yaml::Hash(section)) = root.get_mut(&key(hook)) else {
+        return Err("the edit would not leave a mapping under the hook".into());
+    };
+    let Some(Yaml::Hash(commands)) = section.get_mut(&key("commands")) else {
+        return Err("the edit would not leave a mapping under commands".into());
+    };
+    commands.remove(&key("leakgate"));
+    if !had_commands {
+        if before[hook]["commands"].is_null() {
+            section.insert(key("commands"), Yaml::Null);
+        } else {
+            section.remove(&key("commands"));
+        }
+    }
+    if !had_section {
+        root.remove(&key(hook));
+    } else if before[hook].is_null() && section.is_empty() {
+        root.insert(key(hook), Yaml::Null);
+    }
+    if after == before {
+        Ok(())
+    } else {
+        Err("the edit would change more than the leakgate command".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(original: &str) -> String {
+        let edited = lefthook_insert(original, "pre-commit", "leakgate scan")
+            .and_then(|e| {
+                verify_lefthook_edit(original, &e, "pre-commit", "leakgate scan").map(|()| e)
+            })
+            .unwrap_or_else(|e| panic!("{e}\n{original}"));
+        assert_eq!(remove_block(&edited).as_deref(), Some(original));
+        edited
+    }
+
+    #[test]
+    fn lefthook_commands_gain_leakgate_with_comments_kept() {
+        let original = "# team hooks\npre-commit:\n  parallel: true\n  commands:\n    # lint first\n    eslint:\n      glob: \"*.js\"\n      run: npx eslint {staged_files}\npre-push:\n  commands:\n    test:\n      run: npm test\n";
+        let edited = round_trip(original);
+        assert!(
+            edited.contains("  commands:\n    # >>> leakgate"),
+            "{edited}"
+        );
+        assert!(
+            edited.contains("    leakgate:\n      run: leakgate scan\n"),
+            "{edited}"
+        );
+        assert!(edited.contains("# lint first"));
+    }
+
+    #[test]
+    fn lefthook_sections_and_commands_are_created_when_missing() {
+        round_trip("pre-push:\n  commands:\n    test:\n      run: npm test\n");
+        round_trip("pre-commit:\n    parallel: true\n");
+        round_trip("pre-commit:\n");
+        round_trip("");
+        round_trip("pre-commit:\n  commands:\n");
+        let four = round_trip("pre-commit:\n    commands:\n        a:\n            run: x\n");
+        assert!(
+            four.contains("        leakgate:\n            run: leakgate scan"),
+            "{four}"
+        );
+    }
+
+    #[test]
+    fn unusual_lefthook_layouts_are_refused_not_guessed() {
+        for original in [
+            "pre-commit: {commands: {a: {run: x}}}\n",
+            "pre-commit:\n  jobs:\n    - run: x\n",
+            "pre-commit:\n  commands: {a: {run: x}}\n",
+            "pre-commit:\n  commands:\n    leakgate:\n      run: leakgate scan\n",
+            "pre-commit:\n  commands:\n    a:\n      run: x\npre-commit:\n  commands: {}\n",
+        ] {
+            let result = lefthook_insert(original, "pre-commit", "leakgate scan")
+                .and_then(|e| verify_lefthook_edit(original, &e, "pre-commit", "leakgate scan"));
+            assert!(result.is_err(), "edited unsafely:\n{original}");
+        }
+    }
+
+    #[test]
+    fn husky_lines_go_after_the_set_up_and_come_out_exactly() {
+        let v8 = "#!/usr/bin/env sh\n. \"$(dirname -- \"$0\")/_/husky.sh\"\n\nnpx lint-staged\n";
+        let at = husky_insertion_offset(v8);
+        assert_eq!(&v8[at..], "npx lint-staged\n");
+        let mut text = v8.to_string();
+        text.insert_str(at, &husky_block("leakgate scan"));
+        assert_eq!(remove_block(&text).as_deref(), Some(v8));
+    }
+}

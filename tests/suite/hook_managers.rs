@@ -1,0 +1,279 @@
+//! `leakgate install` next to other hook managers: it adds itself to the
+//! file the team edits (husky's `.husky/pre-commit`, `lefthook.yml`) without
+//! replacing the manager's generated hooks, and `uninstall` takes exactly
+//! that back out. husky's layout is written here as husky 9 and 8 write it
+//! (no npm needed); lefthook need not be installed to test its config edit.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use yaml_rust2::YamlLoader;
+
+use crate::util::*;
+
+fn write_executable(path: &Path, body: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, body).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+fn read(repo: &TestRepo, rel: &str) -> String {
+    std::fs::read_to_string(repo.path().join(rel)).unwrap()
+}
+
+/// husky 9's runner: every generated hook in `.husky/_` sources it, and it
+/// runs the user's script of the same name from `.husky/` with `sh -e`.
+const HUSKY9_RUNNER: &str = r#"#!/usr/bin/env sh
+[ "$HUSKY" = "2" ] && set -x
+n=$(basename "$0")
+s=$(dirname "$(dirname "$0")")/$n
+
+[ ! -f "$s" ] && exit 0
+
+i="${XDG_CONFIG_HOME:-$HOME/.config}/husky/init.sh"
+[ -f "$i" ] && . "$i"
+
+[ "${HUSKY-}" = "0" ] && exit 0
+
+export PATH="node_modules/.bin:$PATH"
+sh -e "$s" "$@"
+c=$?
+
+[ $c != 0 ] && echo "husky - $n script failed (code $c)"
+[ $c = 127 ] && echo "husky - command not found in PATH=$PATH"
+exit $c
+"#;
+
+const HUSKY9_GENERATED_HOOK: &str = "#!/usr/bin/env sh\n. \"$(dirname \"$0\")/h\"\n";
+
+/// A repository set up the way `npx husky init` leaves it.
+fn husky9_repo(user_script: Option<&str>) -> TestRepo {
+    let repo = TestRepo::new();
+    write_executable(&repo.path().join(".husky/_/h"), HUSKY9_RUNNER);
+    write_executable(
+        &repo.path().join(".husky/_/pre-commit"),
+        HUSKY9_GENERATED_HOOK,
+    );
+    if let Some(script) = user_script {
+        repo.write(".husky/pre-commit", script);
+    }
+    repo.git(&["config", "core.hooksPath", ".husky/_"]);
+    repo
+}
+
+#[test]
+fn husky9_gets_a_leakgate_line_in_the_user_script_and_loses_it_on_uninstall() {
+    let user_script = "# run the team's checks\necho checks-ran >> .git/husky-ran\n";
+    let repo = husky9_repo(Some(user_script));
+    let out = repo.leakgate(&["install"]);
+    let said = assert_passed(&out);
+    assert!(said.contains("husky"), "{said}");
+    assert_eq!(read(&repo, ".husky/_/pre-commit"), HUSKY9_GENERATED_HOOK);
+    assert_eq!(read(&repo, ".husky/_/h"), HUSKY9_RUNNER);
+    let script = read(&repo, ".husky/pre-commit");
+    assert!(
+        script.contains("leakgate") && script.contains("checks-ran"),
+        "{script}"
+    );
+
+    repo.stage("app.py", "x = 1\n");
+    assert_passed(&repo.commit(&[]));
+    assert_eq!(read(&repo, ".git/husky-ran"), "checks-ran\n");
+
+    repo.stage("settings.py", &format!("KEY = \"{AWS_KEY_ID}\"\n"));
+    let all = assert_blocked(&repo.commit(&[]));
+    assert!(all.contains("settings.py:1:8"), "{all}");
+    assert!(all.contains("husky - pre-commit script failed"), "{all}");
+
+    // Installing again changes nothing.
+    assert_passed(&repo.leakgate(&["install"]));
+    assert_eq!(read(&repo, ".husky/pre-commit"), script);
+
+    assert_passed(&repo.leakgate(&["uninstall"]));
+    assert_eq!(read(&repo, ".husky/pre-commit"), user_script);
+    assert_eq!(read(&repo, ".husky/_/pre-commit"), HUSKY9_GENERATED_HOOK);
+    assert_passed(&repo.commit(&[]));
+}
+
+#[test]
+fn husky9_without_a_user_script_gets_one_that_uninstall_removes() {
+    let repo = husky9_repo(None);
+    assert_passed(&repo.leakgate(&["install"]));
+    assert!(repo.path().join(".husky/pre-commit").is_file());
+    repo.stage("k.txt", &format!("{GITHUB_TOKEN}\n"));
+    assert_blocked(&repo.commit(&[]));
+    assert_passed(&repo.leakgate(&["uninstall"]));
+    assert!(!repo.path().join(".husky/pre-commit").exists());
+    assert_passed(&repo.commit(&[]));
+}
+
+#[test]
+fn husky9_blocks_with_a_clear_message_when_leakgate_is_missing() {
+    let repo = husky9_repo(None);
+    assert_passed(&repo.leakgate(&["install"]));
+    repo.stage("a.txt", "a\n");
+    let out = repo
+        .command("git")
+        .env("PATH", "/usr/bin:/bin")
+        .args(["commit", "-m", "x"])
+        .output()
+        .unwrap();
+    let all = assert_blocked(&out);
+    assert!(all.contains("leakgate binary is not installed"), "{all}");
+}
+
+/// husky 5–8: `core.hooksPath=.husky`; each user script sources
+/// `_/husky.sh`, which runs the script again under `sh -e`.
+const HUSKY8_SH: &str = r#"#!/usr/bin/env sh
+if [ -z "$husky_skip_init" ]; then
+  hook_name="$(basename -- "$0")"
+  if [ "$HUSKY" = "0" ]; then
+    exit 0
+  fi
+  readonly husky_skip_init=1
+  export husky_skip_init
+  sh -e "$0" "$@"
+  exitCode="$?"
+  if [ $exitCode != 0 ]; then
+    echo "husky - $hook_name hook exited with code $exitCode (error)"
+  fi
+  exit $exitCode
+fi
+"#;
+
+#[test]
+fn husky8_gets_the_line_after_its_set_up_so_it_runs_once() {
+    let repo = TestRepo::new();
+    write_executable(&repo.path().join(".husky/_/husky.sh"), HUSKY8_SH);
+    let user_script =
+        "#!/usr/bin/env sh\n. \"$(dirname -- \"$0\")/_/husky.sh\"\n\necho ran >> .git/husky-ran\n";
+    write_executable(&repo.path().join(".husky/pre-commit"), user_script);
+    repo.git(&["config", "core.hooksPath", ".husky"]);
+
+    assert_passed(&repo.leakgate(&["install"]));
+    let script = read(&repo, ".husky/pre-commit");
+    let setup = script.find("husky.sh").unwrap();
+    let ours = script
+        .find("leakgate scan")
+        .or_else(|| script.find("leakgate_bin"))
+        .unwrap();
+    assert!(setup < ours, "{script}");
+
+    repo.stage("a.txt", "a\n");
+    assert_passed(&repo.commit(&[]));
+    assert_eq!(read(&repo, ".git/husky-ran"), "ran\n");
+    repo.stage("k.txt", &format!("{AWS_KEY_ID}\n"));
+    let all = assert_blocked(&repo.commit(&[]));
+    assert!(all.contains("k.txt:1:1"), "{all}");
+
+    assert_passed(&repo.leakgate(&["uninstall"]));
+    assert_eq!(read(&repo, ".husky/pre-commit"), user_script);
+}
+
+/// What `lefthook install` writes into `.git/hooks/pre-commit` (shortened).
+const LEFTHOOK_HOOK: &str = r#"#!/bin/sh
+if [ "$LEFTHOOK" = "0" ]; then
+  exit 0
+fi
+call_lefthook()
+{
+  lefthook "$@"
+}
+call_lefthook run "pre-commit" "$@"
+"#;
+
+const LEFTHOOK_CONFIG: &str = "# Team hooks: see https://lefthook.dev\n\
+pre-commit:\n  parallel: true\n  commands:\n    # keep lint first\n    lint:\n      glob: \"*.{js,ts}\"\n      run: npx eslint {staged_files}\n\
+\npre-push:\n  commands:\n    test:\n      run: npm test # all of it\n";
+
+fn lefthook_repo(config: &str) -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write("lefthook.yml", config);
+    write_executable(&repo.path().join(".git/hooks/pre-commit"), LEFTHOOK_HOOK);
+    repo
+}
+
+#[test]
+fn lefthook_gets_a_leakgate_command_and_uninstall_restores_the_file_exactly() {
+    let repo = lefthook_repo(LEFTHOOK_CONFIG);
+    let said = assert_passed(&repo.leakgate(&["install"]));
+    assert!(said.contains("lefthook.yml"), "{said}");
+    assert_eq!(read(&repo, ".git/hooks/pre-commit"), LEFTHOOK_HOOK);
+
+    let edited = read(&repo, "lefthook.yml");
+    for kept in ["# Team hooks", "# keep lint first", "# all of it"] {
+        assert!(edited.contains(kept), "comment {kept:?} lost:\n{edited}");
+    }
+    let config = &YamlLoader::load_from_str(&edited).unwrap()[0];
+    let commands = &config["pre-commit"]["commands"];
+    assert_eq!(commands["leakgate"]["run"].as_str(), Some("leakgate scan"));
+    assert_eq!(
+        commands["lint"]["run"].as_str(),
+        Some("npx eslint {staged_files}")
+    );
+    assert_eq!(config["pre-commit"]["parallel"].as_bool(), Some(true));
+    assert!(config["pre-push"]["commands"]["leakgate"].is_badvalue());
+
+    assert_passed(&repo.leakgate(&["install"]));
+    assert_eq!(
+        read(&repo, "lefthook.yml"),
+        edited,
+        "installing twice is harmless"
+    );
+
+    assert_passed(&repo.leakgate(&["uninstall"]));
+    assert_eq!(read(&repo, "lefthook.yml"), LEFTHOOK_CONFIG);
+    assert_eq!(read(&repo, ".git/hooks/pre-commit"), LEFTHOOK_HOOK);
+}
+
+#[test]
+fn lefthook_without_a_pre_commit_section_gets_one() {
+    let config = "pre-push:\n  commands:\n    test:\n      run: npm test\n";
+    let repo = lefthook_repo(config);
+    assert_passed(&repo.leakgate(&["install"]));
+    let parsed = &YamlLoader::load_from_str(&read(&repo, "lefthook.yml")).unwrap()[0];
+    assert_eq!(
+        parsed["pre-commit"]["commands"]["leakgate"]["run"].as_str(),
+        Some("leakgate scan")
+    );
+    assert_passed(&repo.leakgate(&["uninstall"]));
+    assert_eq!(read(&repo, "lefthook.yml"), config);
+}
+
+#[test]
+fn a_lefthook_config_that_cannot_be_edited_safely_is_left_alone_with_the_snippet_printed() {
+    let config = "pre-commit: {commands: {lint: {run: npx eslint}}}\n";
+    let repo = lefthook_repo(config);
+    let out = repo.leakgate(&["install"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let all = text(&out);
+    assert!(all.contains("cannot safely edit"), "{all}");
+    assert!(
+        all.contains("pre-commit:\n  commands:\n    leakgate:\n      run: leakgate scan\n"),
+        "{all}"
+    );
+    assert_eq!(read(&repo, "lefthook.yml"), config);
+    assert_eq!(read(&repo, ".git/hooks/pre-commit"), LEFTHOOK_HOOK);
+}
+
+#[test]
+fn a_lefthook_hook_without_its_config_is_an_error_with_the_snippet() {
+    let repo = TestRepo::new();
+    write_executable(&repo.path().join(".git/hooks/pre-commit"), LEFTHOOK_HOOK);
+    let out = repo.leakgate(&["install"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("run: leakgate scan"), "{}", text(&out));
+    assert_eq!(read(&repo, ".git/hooks/pre-commit"), LEFTHOOK_HOOK);
+}
+
+#[test]
+fn a_lefthook_config_alone_does_not_stop_a_normal_install() {
+    // lefthook.yml in the tree but lefthook's hook not installed: leakgate
+    // installs its own hook, as it would without lefthook.
+    let repo = TestRepo::new();
+    repo.write("lefthook.yml", LEFTHOOK_CONFIG);
+    assert_passed(&repo.leakgate(&["install"]));
+    assert_eq!(read(&repo, "lefthook.yml"), LEFTHOOK_CONFIG);
+    repo.stage("k.txt", &format!("{AWS_KEY_ID}\n"));
+    assert_blocked(&repo.commit(&[]));
+}
