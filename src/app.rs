@@ -42,6 +42,7 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
         target,
         config: args.config,
     })?;
+    print_warnings(&report.warnings);
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -69,6 +70,14 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
     } else {
         EXIT_FINDINGS
     }))
+}
+
+/// Config settings that could not be applied: on stderr, so reports on
+/// stdout stay parseable, and never silently.
+fn print_warnings(warnings: &[String]) {
+    for warning in warnings {
+        eprintln!("leakgate: warning: {warning}");
+    }
 }
 
 /// `--report-path`: the report in the chosen format, never coloured.
@@ -101,9 +110,12 @@ fn rules_command(
     match action {
         None => {
             let config = match config {
-                Some(path) => Some(LoadedConfig::parse(SourceText::read(&path)?)?),
+                Some(path) => Some(LoadedConfig::load(&path)?),
                 None => None,
             };
+            if let Some(config) = &config {
+                print_warnings(&config.warnings);
+            }
             let engine = Engine::from_config(config.as_ref())?;
             let mut out = std::io::stdout().lock();
             for spec in engine.rule_specs() {

@@ -2,7 +2,10 @@
 //! from, and errors that name the file, line and column of a problem.
 //!
 //! Loading never falls back to defaults on a bad file: a config that cannot
-//! be read or understood is an error, and the scan does not run.
+//! be read or understood is an error, and the scan does not run. A gitleaks
+//! config is translated into the same structures ([`gitleaks`]).
+
+pub mod gitleaks;
 
 use std::ops::Range;
 use std::path::Path;
@@ -151,6 +154,30 @@ pub struct AllowlistSpec {
     /// A finding whose secret contains one of these words (case-insensitive).
     #[serde(default)]
     pub stopwords: Vec<String>,
+    /// Regexes on the repository-relative path (gitleaks' `paths`).
+    #[serde(default)]
+    pub path_regexes: Vec<Spanned<String>>,
+    /// Regexes on all the text the rule's regex matched, not only the secret.
+    #[serde(default)]
+    pub matches: Vec<Spanned<String>>,
+    /// Commits (full ids, or prefixes of 7 or more) whose findings are
+    /// allowed; only history findings have a commit.
+    #[serde(default)]
+    pub commits: Vec<String>,
+    /// `"or"` (the default): any one condition allows. `"and"`: every kind of
+    /// condition the entry lists must hold (paths and path_regexes are one
+    /// kind).
+    #[serde(default)]
+    pub condition: Condition,
+}
+
+/// How an allowlist entry combines its conditions.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Condition {
+    #[default]
+    Or,
+    And,
 }
 
 /// A parsed config together with its text, so later validation (regexes,
@@ -158,12 +185,51 @@ pub struct AllowlistSpec {
 pub struct LoadedConfig {
     pub source: SourceText,
     pub file: ConfigFile,
+    /// Settings that were read but could not be applied (from a gitleaks
+    /// config); the scan reports them on stderr.
+    pub warnings: Vec<String>,
+    /// Single findings to leave out (`.gitleaksignore`).
+    pub ignored: Vec<gitleaks::IgnoredFinding>,
 }
 
 impl LoadedConfig {
     pub fn parse(source: SourceText) -> Result<Self> {
         let file = source.parse_toml()?;
-        Ok(LoadedConfig { source, file })
+        Ok(LoadedConfig {
+            source,
+            file,
+            warnings: Vec::new(),
+            ignored: Vec::new(),
+        })
+    }
+
+    /// The defaults, as when there is no config file at all.
+    pub fn defaults() -> Self {
+        LoadedConfig {
+            source: SourceText::new("<defaults>", ""),
+            file: ConfigFile::default(),
+            warnings: Vec::new(),
+            ignored: Vec::new(),
+        }
+    }
+
+    /// Reads a config file named on the command line: a gitleaks config
+    /// (`.gitleaks.toml`, `gitleaks.toml`) is translated, anything else is
+    /// leakgate's own format.
+    pub fn load(path: &Path) -> Result<Self> {
+        let source = SourceText::read(path)?;
+        if gitleaks::is_gitleaks_config(path) {
+            gitleaks::translate(source)
+        } else {
+            LoadedConfig::parse(source)
+        }
+    }
+
+    /// Adds the entries of a `.gitleaksignore`.
+    pub fn add_gitleaks_ignore(&mut self, source: &SourceText) {
+        let (entries, warnings) = gitleaks::parse_ignore(source);
+        self.ignored.extend(entries);
+        self.warnings.extend(warnings);
     }
 }
 

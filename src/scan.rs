@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+use crate::config::gitleaks::{self, GITLEAKS_CONFIG_NAME, GITLEAKS_IGNORE_NAME};
 use crate::config::{CONFIG_FILE_NAME, LoadedConfig, SourceText};
 use crate::engine::{Engine, ScanInput, SkipReason};
 use crate::finding::{Finding, sort_findings};
@@ -53,6 +54,8 @@ pub struct ScanReport {
     pub staged: bool,
     /// The rules the scan ran, sorted by id.
     pub rules: Vec<RuleInfo>,
+    /// Config settings that were read but could not be applied.
+    pub warnings: Vec<String>,
 }
 
 pub fn run(request: &ScanRequest) -> Result<ScanReport> {
@@ -60,7 +63,7 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
         Target::Staged { only } => {
             let repo = GitRepo::open_from_env()?;
             let config = match &request.config {
-                Some(path) => Some(LoadedConfig::parse(SourceText::read(path)?)?),
+                Some(path) => Some(LoadedConfig::load(path)?),
                 None => repo_config(&repo)?,
             };
             let engine = Engine::from_config(config.as_ref())?;
@@ -71,7 +74,7 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
         }
         Target::Files(paths) => {
             let config = match &request.config {
-                Some(path) => Some(LoadedConfig::parse(SourceText::read(path)?)?),
+                Some(path) => Some(LoadedConfig::load(path)?),
                 None => disk_config()?,
             };
             let engine = Engine::from_config(config.as_ref())?;
@@ -82,36 +85,64 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
     }
 }
 
-/// The repository's config as it will be committed: the staged version if
-/// the index has one, else the working tree's.
+/// The repository's config as it will be committed: `.leakgate.toml`, or
+/// failing that a gitleaks config, each the staged version if the index has
+/// one, else the working tree's; plus `.gitleaksignore` entries.
 fn repo_config(repo: &GitRepo) -> Result<Option<LoadedConfig>> {
-    if let Some(bytes) = staged::staged_blob(repo, CONFIG_FILE_NAME)? {
-        let name = format!("{CONFIG_FILE_NAME} (staged)");
-        return Ok(Some(LoadedConfig::parse(SourceText::from_bytes(
-            name, &bytes,
-        )?)?));
+    let mut config = match repo_file(repo, CONFIG_FILE_NAME)? {
+        Some(source) => Some(LoadedConfig::parse(source)?),
+        None => match repo_file(repo, GITLEAKS_CONFIG_NAME)? {
+            Some(source) => Some(gitleaks::translate(source)?),
+            None => None,
+        },
+    };
+    if let Some(ignore) = repo_file(repo, GITLEAKS_IGNORE_NAME)? {
+        config
+            .get_or_insert_with(LoadedConfig::defaults)
+            .add_gitleaks_ignore(&ignore);
+    }
+    Ok(config)
+}
+
+/// A file at the top of the repository: its staged version, else the
+/// working tree's.
+fn repo_file(repo: &GitRepo, name: &str) -> Result<Option<SourceText>> {
+    if let Some(bytes) = staged::staged_blob(repo, name)? {
+        return Ok(Some(SourceText::from_bytes(
+            format!("{name} (staged)"),
+            &bytes,
+        )?));
     }
     match repo.workdir() {
-        Some(dir) if dir.join(CONFIG_FILE_NAME).is_file() => Ok(Some(LoadedConfig::parse(
-            SourceText::read(&dir.join(CONFIG_FILE_NAME))?,
-        )?)),
+        Some(dir) if dir.join(name).is_file() => Ok(Some(SourceText::read(&dir.join(name))?)),
         _ => Ok(None),
     }
 }
 
 /// For files on disk: the config at the top of the enclosing repository,
-/// or in the current directory outside one.
+/// or in the current directory outside one (a gitleaks config when there is
+/// no leakgate one), plus `.gitleaksignore` entries.
 fn disk_config() -> Result<Option<LoadedConfig>> {
     let top = git2::Repository::open_from_env()
         .ok()
         .and_then(|r| r.workdir().map(|p| p.to_path_buf()))
         .unwrap_or_else(|| PathBuf::from("."));
     let path = top.join(CONFIG_FILE_NAME);
-    if path.is_file() {
-        Ok(Some(LoadedConfig::parse(SourceText::read(&path)?)?))
+    let gitleaks_path = top.join(GITLEAKS_CONFIG_NAME);
+    let mut config = if path.is_file() {
+        Some(LoadedConfig::parse(SourceText::read(&path)?)?)
+    } else if gitleaks_path.is_file() {
+        Some(gitleaks::translate(SourceText::read(&gitleaks_path)?)?)
     } else {
-        Ok(None)
+        None
+    };
+    let ignore = top.join(GITLEAKS_IGNORE_NAME);
+    if ignore.is_file() {
+        config
+            .get_or_insert_with(LoadedConfig::defaults)
+            .add_gitleaks_ignore(&SourceText::read(&ignore)?);
     }
+    Ok(config)
 }
 
 struct Collector<'e> {
@@ -141,6 +172,7 @@ impl<'e> Collector<'e> {
             })
             .collect();
         self.report.rules.sort_by(|a, b| a.id.cmp(&b.id));
+        self.report.warnings = self.engine.config_warnings().to_vec();
         self.report
     }
 }

@@ -6,7 +6,7 @@ use anyhow::Result;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexSet, RegexSetBuilder};
 
-use crate::config::{AllowlistSpec, SourceText};
+use crate::config::{AllowlistSpec, Condition, SourceText};
 
 /// Comments that allow the finding on their line. The last two are other
 /// scanners' markers, honoured so projects can switch without edits.
@@ -26,10 +26,17 @@ pub fn has_inline_marker(line: &[u8]) -> bool {
 pub struct Allowlist {
     rules: Vec<String>,
     paths: GlobSet,
+    path_regexes: Option<RegexSet>,
     secrets: Option<RegexSet>,
     lines: Option<RegexSet>,
+    matches: Option<RegexSet>,
     stopwords: Vec<Vec<u8>>,
+    commits: Vec<String>,
+    condition: Condition,
 }
+
+/// Commit prefixes shorter than this could name several commits.
+const MIN_COMMIT_PREFIX: usize = 7;
 
 /// What an allowlist is asked about.
 pub struct Candidate<'a> {
@@ -37,6 +44,10 @@ pub struct Candidate<'a> {
     pub path: &'a str,
     pub secret: &'a [u8],
     pub line: &'a [u8],
+    /// Everything the rule's regex matched (the secret is part of it).
+    pub matched: &'a [u8],
+    /// The commit being scanned, for history findings.
+    pub commit: Option<&'a str>,
 }
 
 impl Allowlist {
@@ -59,16 +70,32 @@ impl Allowlist {
         let paths = paths
             .build()
             .map_err(|err| anyhow::anyhow!("{}: invalid path globs: {err}", source.name))?;
+        for commit in &spec.commits {
+            if commit.len() < MIN_COMMIT_PREFIX || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
+                anyhow::bail!(
+                    "{}: allowlist commit {commit:?} is not a commit id (at least {MIN_COMMIT_PREFIX} hex digits)",
+                    source.name
+                );
+            }
+        }
         Ok(Allowlist {
             rules: spec.rules.iter().map(|r| r.get_ref().clone()).collect(),
             paths,
+            path_regexes: regex_set(&spec.path_regexes, source)?,
             secrets: regex_set(&spec.secrets, source)?,
             lines: regex_set(&spec.lines, source)?,
+            matches: regex_set(&spec.matches, source)?,
             stopwords: spec
                 .stopwords
                 .iter()
                 .map(|w| w.to_ascii_lowercase().into_bytes())
                 .collect(),
+            commits: spec
+                .commits
+                .iter()
+                .map(|c| c.to_ascii_lowercase())
+                .collect(),
+            condition: spec.condition,
         })
     }
 
@@ -76,31 +103,38 @@ impl Allowlist {
         if !self.rules.is_empty() && !self.rules.iter().any(|r| r == candidate.rule_id) {
             return false;
         }
-        if self.paths.is_match(candidate.path) {
-            return true;
+        // Each kind of condition the entry lists, and whether it holds;
+        // `None` for kinds it does not list.
+        let has_paths = !self.paths.is_empty() || self.path_regexes.is_some();
+        let checks = [
+            has_paths.then(|| {
+                self.paths.is_match(candidate.path)
+                    || self
+                        .path_regexes
+                        .as_ref()
+                        .is_some_and(|s| s.is_match(candidate.path.as_bytes()))
+            }),
+            self.secrets.as_ref().map(|s| s.is_match(candidate.secret)),
+            self.lines.as_ref().map(|s| s.is_match(candidate.line)),
+            self.matches.as_ref().map(|s| s.is_match(candidate.matched)),
+            (!self.stopwords.is_empty()).then(|| {
+                let lower = candidate.secret.to_ascii_lowercase();
+                self.stopwords
+                    .iter()
+                    .any(|w| memchr::memmem::find(&lower, w).is_some())
+            }),
+            (!self.commits.is_empty()).then(|| {
+                candidate.commit.is_some_and(|id| {
+                    let id = id.to_ascii_lowercase();
+                    self.commits.iter().any(|c| id.starts_with(c.as_str()))
+                })
+            }),
+        ];
+        match self.condition {
+            Condition::Or => checks.contains(&Some(true)),
+            // An entry that lists nothing allows nothing, whatever its condition.
+            Condition::And => checks.iter().any(Option::is_some) && !checks.contains(&Some(false)),
         }
-        if self
-            .secrets
-            .as_ref()
-            .is_some_and(|s| s.is_match(candidate.secret))
-        {
-            return true;
-        }
-        if self
-            .lines
-            .as_ref()
-            .is_some_and(|s| s.is_match(candidate.line))
-        {
-            return true;
-        }
-        if !self.stopwords.is_empty() {
-            let lower = candidate.secret.to_ascii_lowercase();
-            return self
-                .stopwords
-                .iter()
-                .any(|w| memchr::memmem::find(&lower, w).is_some());
-        }
-        false
     }
 
     /// The rule ids this entry names, with where they are written, so the
@@ -140,6 +174,8 @@ mod tests {
             path,
             secret: secret.as_bytes(),
             line: line.as_bytes(),
+            matched: secret.as_bytes(),
+            commit: None,
         }
     }
 
@@ -154,6 +190,36 @@ mod tests {
         assert!(list.allows(&candidate("src/a", "zz", "k = zz # fixture")));
         assert!(list.allows(&candidate("src/a", "mysandboxkey", "")));
         assert!(!list.allows(&candidate("src/a", "zz", "k = zz")));
+    }
+
+    #[test]
+    fn path_regexes_matches_and_commits_each_allow() {
+        let list = compile(
+            "[allowlist]\npath_regexes = ['^vendor/.*\\.js$']\nmatches = ['^token=']\ncommits = ['AbCdEf0']\n",
+        )
+        .unwrap();
+        assert!(list.allows(&candidate("vendor/x/a.js", "s", "")));
+        assert!(!list.allows(&candidate("src/vendor/a.js", "s", "")));
+        let mut matched = candidate("src/a", "s3cr3t", "x token=s3cr3t");
+        matched.matched = b"token=s3cr3t";
+        assert!(list.allows(&matched));
+        let mut in_commit = candidate("src/a", "s", "");
+        in_commit.commit = Some("abcdef0123456789abcdef0123456789abcdef01");
+        assert!(list.allows(&in_commit));
+        assert!(!list.allows(&candidate("src/a", "s", "")));
+    }
+
+    #[test]
+    fn the_and_condition_needs_every_listed_kind() {
+        let list = compile(
+            "[allowlist]\ncondition = \"and\"\npaths = ['tests/**']\nstopwords = ['fake']\n",
+        )
+        .unwrap();
+        assert!(list.allows(&candidate("tests/a.py", "myfakekey", "")));
+        assert!(!list.allows(&candidate("tests/a.py", "realkey", "")));
+        assert!(!list.allows(&candidate("src/a.py", "myfakekey", "")));
+        let empty = compile("[allowlist]\ncondition = \"and\"\n").unwrap();
+        assert!(!empty.allows(&candidate("a", "b", "c")));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! Pipeline per blob: file-name rules → binary check → keyword prefilter →
 //! the triggered rules' regexes (compiled on first use) → entropy, validator
 //! and placeholder filters → allowlists and inline markers → only findings
-//! that touch a new line → a specific rule wins over a generic one.
+//! that touch a new line → a specific rule wins over a generic one → single
+//! findings the config ignores (`.gitleaksignore`).
 //!
 //! The engine never reads git or the disk; sources hand it bytes.
 
@@ -20,6 +21,7 @@ use std::sync::OnceLock;
 use anyhow::{Result, anyhow, bail};
 use regex::bytes::{Regex, RegexBuilder};
 
+use crate::config::gitleaks::IgnoredFinding;
 use crate::config::{LoadedConfig, SourceText};
 use crate::finding::{CommitInfo, Finding, Secret};
 use crate::location::LineIndex;
@@ -139,6 +141,10 @@ pub struct Engine {
     rules: Vec<CompiledRule>,
     prefilter: Prefilter,
     allowlists: Vec<Allowlist>,
+    /// Single findings the config leaves out (`.gitleaksignore`).
+    ignored: Vec<IgnoredFinding>,
+    /// What the config asked for that could not be applied.
+    config_warnings: Vec<String>,
 }
 
 /// A candidate match inside one blob, before deduplication.
@@ -203,6 +209,8 @@ impl Engine {
             rules,
             prefilter,
             allowlists,
+            ignored: Vec::new(),
+            config_warnings: Vec::new(),
         })
     }
 
@@ -269,14 +277,40 @@ impl Engine {
                 specs.push(custom.clone());
             }
         }
-        Engine::from_specs(specs, allowlists)
+        let mut engine = Engine::from_specs(specs, allowlists)?;
+        engine.config_warnings = config.warnings.clone();
+        for entry in &config.ignored {
+            if !engine.rules.iter().any(|r| r.spec.id() == entry.rule_id) {
+                engine.config_warnings.push(format!(
+                    "an ignore entry for {}:{} names {:?}, which is not a leakgate rule, so it ignores nothing",
+                    entry.path, entry.line, entry.rule_id
+                ));
+            }
+        }
+        engine.ignored = config.ignored.clone();
+        Ok(engine)
     }
 
     pub fn rule_specs(&self) -> impl Iterator<Item = &RuleSpec> {
         self.rules.iter().map(|r| &r.spec)
     }
 
+    /// Settings from the config that could not be applied, for the report.
+    pub fn config_warnings(&self) -> &[String] {
+        &self.config_warnings
+    }
+
     pub fn scan(&self, input: &ScanInput) -> Result<ScanOutcome> {
+        let mut outcome = self.scan_blob(input)?;
+        if !self.ignored.is_empty() {
+            outcome
+                .findings
+                .retain(|f| !self.ignored.iter().any(|entry| entry.matches(f)));
+        }
+        Ok(outcome)
+    }
+
+    fn scan_blob(&self, input: &ScanInput) -> Result<ScanOutcome> {
         let path_text = input.path.to_string_lossy();
         let mut hits = Vec::new();
         self.match_file_names(input, &path_text, &mut hits);
@@ -315,7 +349,10 @@ impl Engine {
                     continue;
                 }
                 let lines = lines.get_or_insert_with(|| LineIndex::new(content));
-                if let Some(hit) = self.confirm(rule, input, &path_text, lines, secret.range()) {
+                let whole = captures.get(0).map_or(secret.range(), |m| m.range());
+                if let Some(hit) =
+                    self.confirm(rule, input, &path_text, lines, secret.range(), whole)
+                {
                     hits.push(hit);
                 }
             }
@@ -337,6 +374,8 @@ impl Engine {
                 path: path_text,
                 secret: name,
                 line: b"",
+                matched: name,
+                commit: input.commit.as_ref().map(|c| c.id.as_str()),
             };
             if self.allowlists.iter().any(|a| a.allows(&candidate)) {
                 continue;
@@ -371,6 +410,7 @@ impl Engine {
         path_text: &str,
         lines: &LineIndex,
         span: Range<usize>,
+        whole: Range<usize>,
     ) -> Option<Hit> {
         let start = lines.position(span.start);
         let end = lines.end_position(span.start, span.end);
@@ -407,6 +447,8 @@ impl Engine {
             path: path_text,
             secret,
             line,
+            matched: &input.content[whole],
+            commit: input.commit.as_ref().map(|c| c.id.as_str()),
         };
         let allowed = allowlist::has_inline_marker(line)
             || self.allowlists.iter().any(|a| a.allows(&candidate));

@@ -167,6 +167,10 @@ fn the_example_config_is_valid_and_documents_every_key() {
         "paths",
         "secrets",
         "lines",
+        "path_regexes",
+        "matches",
+        "commits",
+        "condition",
     ] {
         assert!(
             text.contains(key),

@@ -5,6 +5,7 @@ mod util;
 
 mod commit_hook;
 mod config;
+mod gitleaks;
 mod hook_managers;
 mod install;
 mod output;
