@@ -58,6 +58,9 @@ impl TestRepo {
         cmd.current_dir(self.path())
             .env("HOME", self.home())
             .env("XDG_CONFIG_HOME", self.home().join(".config"))
+            // cargo test exports the real CARGO_HOME, where an installed
+            // leakgate may live; the hooks must not find that one.
+            .env("CARGO_HOME", self.home().join(".cargo"))
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_AUTHOR_NAME", "Test")
             .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
