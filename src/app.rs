@@ -6,12 +6,15 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 
-use crate::cli::{Cli, ColorChoice, Command, RulesAction, ScanArgs};
+use crate::baseline::{BASELINE_FILE_NAME, Baseline};
+use crate::cli::{BaselineArgs, Cli, ColorChoice, Command, RulesAction, ScanArgs};
 use crate::config::{LoadedConfig, SourceText};
 use crate::engine::Engine;
 use crate::report::{self, Format, ReportOptions};
-use crate::scan::{self, ScanRequest, Target};
-use crate::{hooks, rules};
+use crate::scan::{self, BaselineSource, ScanRequest, Target};
+use crate::source::history::{CommitSelection, Tips};
+use crate::source::push;
+use crate::{doctor, hooks, rules};
 
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
@@ -29,11 +32,40 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::from(EXIT_CLEAN))
         }
         Command::Rules { action, config } => rules_command(action, config),
+        Command::Baseline(args) => baseline_command(args),
+        Command::Doctor { config } => {
+            let mut stdout = std::io::stdout().lock();
+            let healthy = doctor::run(config, &mut stdout)?;
+            stdout.flush()?;
+            Ok(ExitCode::from(if healthy {
+                EXIT_CLEAN
+            } else {
+                EXIT_FINDINGS
+            }))
+        }
     }
 }
 
 fn scan_command(args: ScanArgs) -> Result<ExitCode> {
-    let target = if args.staged || args.paths.is_empty() {
+    let target = if let Some(remote) = &args.pre_push {
+        let input = std::io::read_to_string(std::io::stdin())
+            .context("cannot read the refs being pushed from stdin")?;
+        Target::PrePush {
+            remote: remote[0].clone(),
+            updates: push::parse_updates(&input)?,
+        }
+    } else if args.history.is_some() || args.since_commit.is_some() {
+        let revs = args.history.clone().unwrap_or_default();
+        Target::History(CommitSelection {
+            tips: if revs.is_empty() {
+                Tips::AllRefs
+            } else {
+                Tips::These(revs)
+            },
+            exclude: args.since_commit.iter().cloned().collect(),
+            exclude_remote: None,
+        })
+    } else if args.staged || args.paths.is_empty() {
         Target::Staged { only: args.paths }
     } else {
         Target::Files(args.paths)
@@ -41,6 +73,10 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
     let report = scan::run(&ScanRequest {
         target,
         config: args.config,
+        baseline: args
+            .baseline
+            .map_or(BaselineSource::Repository, BaselineSource::File),
+        progress: true,
     })?;
     print_warnings(&report.warnings);
     let color = match args.color {
@@ -142,4 +178,95 @@ fn rules_command(
             Ok(ExitCode::from(EXIT_CLEAN))
         }
     }
+}
+
+/// `leakgate baseline`: records the findings in history (all refs), or with
+/// `--check` lists entries that match nothing any more (exit 1 if any).
+fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
+    let path = match args.baseline {
+        Some(path) => path,
+        None => {
+            let repo = crate::source::repo::GitRepo::open_from_env()?;
+            let top = repo.workdir().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "a bare repository has no working tree for {BASELINE_FILE_NAME}; give the file with --baseline FILE"
+                )
+            })?;
+            top.join(BASELINE_FILE_NAME)
+        }
+    };
+    let existing = if args.check {
+        Some(Baseline::read(&path)?)
+    } else {
+        None
+    };
+    let report = scan::run(&ScanRequest {
+        target: Target::History(CommitSelection::all_refs()),
+        config: args.config,
+        baseline: BaselineSource::Ignore,
+        progress: true,
+    })?;
+    let commits = report.commits.unwrap_or(0);
+    let mut out = std::io::stdout().lock();
+    let Some(existing) = existing else {
+        let baseline = Baseline::from_findings(&report.findings);
+        baseline.write(&path)?;
+        writeln!(
+            out,
+            "leakgate: recorded {} finding(s) from {commits} commit(s) in {}",
+            baseline.entries().len(),
+            path.display()
+        )?;
+        writeln!(
+            out,
+            "  Every scan now ignores them. Commit the file so every clone does too, and rotate\n  \
+             any of these secrets that was ever shared: they are still in history."
+        )?;
+        return Ok(ExitCode::from(EXIT_CLEAN));
+    };
+    let stale = existing.stale(&report.findings);
+    let unrecorded = report
+        .findings
+        .iter()
+        .filter(|f| !existing.accepts(f))
+        .count();
+    for entry in &stale {
+        writeln!(
+            out,
+            "stale: {}  {}  fingerprint {} (recorded at line {}{})",
+            crate::path::escape_for_terminal(entry.path.as_bytes()),
+            entry.rule_id,
+            entry.fingerprint,
+            entry.line,
+            entry
+                .commit
+                .as_ref()
+                .map(|c| format!(" of commit {}", &c[..c.len().min(12)]))
+                .unwrap_or_default()
+        )?;
+    }
+    if unrecorded > 0 {
+        writeln!(
+            out,
+            "leakgate: {unrecorded} finding(s) in history are not in the baseline; `leakgate scan --history` shows them"
+        )?;
+    }
+    if stale.is_empty() {
+        writeln!(
+            out,
+            "leakgate: every entry of {} matches a finding in {commits} commit(s)",
+            path.display()
+        )?;
+        return Ok(ExitCode::from(EXIT_CLEAN));
+    }
+    writeln!(
+        out,
+        "leakgate: {} of {} entries in {} match nothing in history any more.\n  \
+         Delete those entries from the file (or run `leakgate baseline` to record history afresh,\n  \
+         which also accepts any finding not yet in it).",
+        stale.len(),
+        existing.entries().len(),
+        path.display()
+    )?;
+    Ok(ExitCode::from(EXIT_FINDINGS))
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::hooks::HookKind;
+use crate::hooks::HookChoice;
 use crate::report::Format;
 
 #[derive(Debug, Parser)]
@@ -22,7 +22,7 @@ pub enum Command {
     /// Install leakgate's hook where git runs hooks for this repository.
     Install {
         #[arg(long, value_enum, default_value = "pre-commit")]
-        hook: HookKind,
+        hook: HookChoice,
         /// Replace an existing hook instead of chaining it (it is kept aside).
         #[arg(long)]
         force: bool,
@@ -30,7 +30,15 @@ pub enum Command {
     /// Remove leakgate's hook and restore the one it replaced.
     Uninstall {
         #[arg(long, value_enum, default_value = "pre-commit")]
-        hook: HookKind,
+        hook: HookChoice,
+    },
+    /// Record the findings in history as accepted, in .leakgate-baseline.json.
+    Baseline(BaselineArgs),
+    /// Check that leakgate protects this repository, and say how to fix what does not.
+    Doctor {
+        /// Use this config instead of the repository's .leakgate.toml.
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// List the rules, or check a rules file's examples.
     Rules {
@@ -55,6 +63,23 @@ pub struct ScanArgs {
     /// Scan staged content (the default when no paths are given).
     #[arg(long)]
     pub staged: bool,
+    /// Scan commits: every ref, or these revisions and ranges (e.g. origin/main..HEAD).
+    #[arg(
+        long,
+        num_args = 0..,
+        value_name = "REVS",
+        conflicts_with_all = ["staged", "paths", "pre_push"]
+    )]
+    pub history: Option<Vec<String>>,
+    /// Scan only commits after SHA (implies --history).
+    #[arg(long, value_name = "SHA", conflicts_with_all = ["staged", "paths", "pre_push"])]
+    pub since_commit: Option<String>,
+    /// Scan the commits a push sends, from git's pre-push lines on stdin (what the pre-push hook runs).
+    #[arg(long, num_args = 1..=2, value_names = ["REMOTE", "URL"], conflicts_with_all = ["staged", "paths"])]
+    pub pre_push: Option<Vec<String>>,
+    /// Ignore the findings this baseline accepts (default: .leakgate-baseline.json at the repository's top, if any).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     /// Use this config instead of the repository's .leakgate.toml.
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -68,6 +93,19 @@ pub struct ScanArgs {
     pub no_redact: bool,
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BaselineArgs {
+    /// Where to write (or, with --check, read) the baseline.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Do not write: list baseline entries that no longer match any finding in history.
+    #[arg(long)]
+    pub check: bool,
+    /// Use this config instead of the repository's .leakgate.toml.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

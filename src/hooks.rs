@@ -15,28 +15,55 @@ use anyhow::{Context, Result, bail};
 pub mod managers;
 
 /// Every leakgate shim carries this marker, so ours can be told from others.
-const MARKER: &str = "leakgate-managed-hook";
+pub const MARKER: &str = "leakgate-managed-hook";
 
 /// Suffix of a previous hook that ours runs after itself.
-const CHAINED_SUFFIX: &str = "leakgate-chained";
+pub const CHAINED_SUFFIX: &str = "leakgate-chained";
 /// Suffix of a previous hook set aside by `--force` (not run).
 const BACKUP_SUFFIX: &str = "leakgate-backup";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// One git hook leakgate provides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HookKind {
+    /// Scans the staged changes at `git commit`.
     PreCommit,
+    /// Scans the commits being pushed at `git push`; catches commits made
+    /// with `--no-verify`.
+    PrePush,
 }
 
 impl HookKind {
+    pub const ALL: [HookKind; 2] = [HookKind::PreCommit, HookKind::PrePush];
+
     pub fn file_name(self) -> &'static str {
         match self {
             HookKind::PreCommit => "pre-commit",
+            HookKind::PrePush => "pre-push",
         }
     }
 
     fn shim(self) -> &'static str {
         match self {
             HookKind::PreCommit => include_str!("../hooks/pre-commit"),
+            HookKind::PrePush => include_str!("../hooks/pre-push"),
+        }
+    }
+}
+
+/// The `--hook` argument: one hook, or all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HookChoice {
+    PreCommit,
+    PrePush,
+    All,
+}
+
+impl HookChoice {
+    pub fn kinds(self) -> &'static [HookKind] {
+        match self {
+            HookChoice::PreCommit => &[HookKind::PreCommit],
+            HookChoice::PrePush => &[HookKind::PrePush],
+            HookChoice::All => &HookKind::ALL,
         }
     }
 }
@@ -57,7 +84,7 @@ pub fn hooks_dir() -> Result<PathBuf> {
     Ok(PathBuf::from(dir.trim_end_matches(['\n', '\r'])))
 }
 
-fn is_ours(path: &Path) -> bool {
+pub fn is_ours(path: &Path) -> bool {
     fs::read_to_string(path).is_ok_and(|text| text.contains(MARKER))
 }
 
@@ -71,8 +98,28 @@ fn sibling(hook: &Path, suffix: &str) -> PathBuf {
     hook.with_file_name(name)
 }
 
-/// Installs the hook; returns a sentence describing what was done.
-pub fn install(kind: HookKind, force: bool) -> Result<String> {
+/// Installs the chosen hooks; returns one sentence per hook.
+pub fn install(choice: HookChoice, force: bool) -> Result<String> {
+    let done = choice
+        .kinds()
+        .iter()
+        .map(|&kind| install_one(kind, force))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(done.join("\nleakgate: "))
+}
+
+/// Removes the chosen hooks; returns one sentence per hook.
+pub fn uninstall(choice: HookChoice) -> Result<String> {
+    let done = choice
+        .kinds()
+        .iter()
+        .map(|&kind| uninstall_one(kind))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(done.join("\nleakgate: "))
+}
+
+/// Installs one hook; returns a sentence describing what was done.
+fn install_one(kind: HookKind, force: bool) -> Result<String> {
     let dir = hooks_dir()?;
     if let Some(manager) =
         managers::detect(&dir, kind.file_name(), managers::top_level().as_deref())?
@@ -115,7 +162,7 @@ pub fn install(kind: HookKind, force: bool) -> Result<String> {
 }
 
 /// Removes our hook and restores whatever it replaced.
-pub fn uninstall(kind: HookKind) -> Result<String> {
+fn uninstall_one(kind: HookKind) -> Result<String> {
     let dir = hooks_dir()?;
     if let Some(manager) =
         managers::detect(&dir, kind.file_name(), managers::top_level().as_deref())?

@@ -1,15 +1,19 @@
 //! One scan from start to end: choose the config, build the engine, run a
-//! source through it, and collect what the reports need.
+//! source through it, and collect what the reports need; then leave out
+//! what the baseline accepts.
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 
+use crate::baseline::{BASELINE_FILE_NAME, Baseline};
 use crate::config::gitleaks::{self, GITLEAKS_CONFIG_NAME, GITLEAKS_IGNORE_NAME};
 use crate::config::{CONFIG_FILE_NAME, LoadedConfig, SourceText};
 use crate::engine::{Engine, ScanInput, SkipReason};
 use crate::finding::{Finding, sort_findings};
 use crate::path::RepoPath;
+use crate::source::history::{self, CommitSelection};
+use crate::source::push::{self, RefUpdate};
 use crate::source::repo::GitRepo;
 use crate::source::{Sink, files, staged};
 
@@ -20,12 +24,34 @@ pub enum Target {
     Staged { only: Vec<PathBuf> },
     /// Files and directories on disk.
     Files(Vec<PathBuf>),
+    /// Commits, each finding attributed to the commit that added it.
+    History(CommitSelection),
+    /// The commits a push would send to `remote`, from git's pre-push lines.
+    PrePush {
+        remote: String,
+        updates: Vec<RefUpdate>,
+    },
+}
+
+/// Which baseline's accepted findings to leave out.
+#[derive(Debug, Clone, Default)]
+pub enum BaselineSource {
+    /// The repository's `.leakgate-baseline.json`, if it has one.
+    #[default]
+    Repository,
+    /// `--baseline FILE`: must exist.
+    File(PathBuf),
+    /// Report everything (used to record a baseline).
+    Ignore,
 }
 
 pub struct ScanRequest {
     pub target: Target,
     /// `--config`: overrides the repository's own config.
     pub config: Option<PathBuf>,
+    pub baseline: BaselineSource,
+    /// Draw a progress bar on a terminal (history and push scans).
+    pub progress: bool,
 }
 
 /// A file that was not scanned, and why.
@@ -56,10 +82,16 @@ pub struct ScanReport {
     pub rules: Vec<RuleInfo>,
     /// Config settings that were read but could not be applied.
     pub warnings: Vec<String>,
+    /// History and push scans: how many commits were scanned.
+    pub commits: Option<u64>,
+    /// True for pre-push scans, where findings block a push.
+    pub push: bool,
+    /// Findings left out because the baseline accepts them.
+    pub baselined: u64,
 }
 
 pub fn run(request: &ScanRequest) -> Result<ScanReport> {
-    match &request.target {
+    let mut report = match &request.target {
         Target::Staged { only } => {
             let repo = GitRepo::open_from_env()?;
             let config = match &request.config {
@@ -70,7 +102,7 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
             let pathspecs = repo.repo_relative(only)?;
             let mut collector = Collector::new(&engine);
             staged::scan_staged(&repo, &pathspecs, &mut collector)?;
-            Ok(collector.finish(true))
+            collector.finish(true)
         }
         Target::Files(paths) => {
             let config = match &request.config {
@@ -80,8 +112,94 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
             let engine = Engine::from_config(config.as_ref())?;
             let mut collector = Collector::new(&engine);
             files::scan_files(paths, &mut collector)?;
-            Ok(collector.finish(false))
+            collector.finish(false)
         }
+        Target::History(selection) => scan_commits(request, selection)?,
+        Target::PrePush { remote, updates } => {
+            let repo = GitRepo::open_from_env()?;
+            let selection = push::commits_to_push(&repo, remote, updates)?;
+            let mut report = scan_commits(request, &selection)?;
+            report.push = true;
+            report
+        }
+    };
+    if let Some(baseline) = load_baseline(request)? {
+        report.baselined = baseline.filter(&mut report.findings);
+    }
+    Ok(report)
+}
+
+/// Scans commits with the working tree's config (history is not staged).
+fn scan_commits(request: &ScanRequest, selection: &CommitSelection) -> Result<ScanReport> {
+    let repo = GitRepo::open_from_env()?;
+    let config = match &request.config {
+        Some(path) => Some(LoadedConfig::load(path)?),
+        None => config_from(|name| {
+            worktree_file(&repo, name)
+                .map(|path| SourceText::read(&path))
+                .transpose()
+        })?,
+    };
+    let engine = Engine::from_config(config.as_ref())?;
+    let outcome = history::scan_history(&repo, selection, &engine, request.progress)?;
+    let mut findings = outcome.findings;
+    sort_findings(&mut findings);
+    let (rules, warnings) = engine_info(&engine);
+    Ok(ScanReport {
+        findings,
+        rules,
+        warnings,
+        files: outcome.files,
+        bytes: outcome.bytes,
+        skipped: outcome
+            .binary
+            .into_iter()
+            .map(|path| Skipped {
+                path,
+                reason: "binary".into(),
+            })
+            .collect(),
+        commits: Some(outcome.commits),
+        ..ScanReport::default()
+    })
+}
+
+/// A file at the top of the working tree, if the repository has one there.
+fn worktree_file(repo: &GitRepo, name: &str) -> Option<PathBuf> {
+    repo.workdir()
+        .map(|dir| dir.join(name))
+        .filter(|path| path.is_file())
+}
+
+/// The baseline that applies: `--baseline FILE`, else the repository's
+/// `.leakgate-baseline.json` (for staged scans the staged version, as for
+/// the config), else none.
+fn load_baseline(request: &ScanRequest) -> Result<Option<Baseline>> {
+    match &request.baseline {
+        BaselineSource::Ignore => Ok(None),
+        BaselineSource::File(path) => Ok(Some(Baseline::read(path)?)),
+        BaselineSource::Repository => match &request.target {
+            Target::Staged { .. } => {
+                let repo = GitRepo::open_from_env()?;
+                if let Some(bytes) = staged::staged_blob(&repo, BASELINE_FILE_NAME)? {
+                    let name = format!("{BASELINE_FILE_NAME} (staged)");
+                    return Ok(Some(Baseline::parse(&name, &bytes)?));
+                }
+                worktree_file(&repo, BASELINE_FILE_NAME)
+                    .map(|path| Baseline::read(&path))
+                    .transpose()
+            }
+            Target::History(_) | Target::PrePush { .. } => {
+                let repo = GitRepo::open_from_env()?;
+                worktree_file(&repo, BASELINE_FILE_NAME)
+                    .map(|path| Baseline::read(&path))
+                    .transpose()
+            }
+            Target::Files(_) => {
+                let path = disk_top().join(BASELINE_FILE_NAME);
+                path.is_file().then(|| Baseline::read(&path)).transpose()
+            }
+        },
     }
 }
 
@@ -89,14 +207,20 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
 /// failing that a gitleaks config, each the staged version if the index has
 /// one, else the working tree's; plus `.gitleaksignore` entries.
 fn repo_config(repo: &GitRepo) -> Result<Option<LoadedConfig>> {
-    let mut config = match repo_file(repo, CONFIG_FILE_NAME)? {
+    config_from(|name| repo_file(repo, name))
+}
+
+/// `.leakgate.toml`, or failing that a gitleaks config, plus
+/// `.gitleaksignore` entries, each read with `read`.
+fn config_from(read: impl Fn(&str) -> Result<Option<SourceText>>) -> Result<Option<LoadedConfig>> {
+    let mut config = match read(CONFIG_FILE_NAME)? {
         Some(source) => Some(LoadedConfig::parse(source)?),
-        None => match repo_file(repo, GITLEAKS_CONFIG_NAME)? {
+        None => match read(GITLEAKS_CONFIG_NAME)? {
             Some(source) => Some(gitleaks::translate(source)?),
             None => None,
         },
     };
-    if let Some(ignore) = repo_file(repo, GITLEAKS_IGNORE_NAME)? {
+    if let Some(ignore) = read(GITLEAKS_IGNORE_NAME)? {
         config
             .get_or_insert_with(LoadedConfig::defaults)
             .add_gitleaks_ignore(&ignore);
@@ -123,10 +247,7 @@ fn repo_file(repo: &GitRepo, name: &str) -> Result<Option<SourceText>> {
 /// or in the current directory outside one (a gitleaks config when there is
 /// no leakgate one), plus `.gitleaksignore` entries.
 fn disk_config() -> Result<Option<LoadedConfig>> {
-    let top = git2::Repository::open_from_env()
-        .ok()
-        .and_then(|r| r.workdir().map(|p| p.to_path_buf()))
-        .unwrap_or_else(|| PathBuf::from("."));
+    let top = disk_top();
     let path = top.join(CONFIG_FILE_NAME);
     let gitleaks_path = top.join(GITLEAKS_CONFIG_NAME);
     let mut config = if path.is_file() {
@@ -143,6 +264,15 @@ fn disk_config() -> Result<Option<LoadedConfig>> {
             .add_gitleaks_ignore(&SourceText::read(&ignore)?);
     }
     Ok(config)
+}
+
+/// The top of the enclosing repository's working tree, or the current
+/// directory outside one.
+fn disk_top() -> PathBuf {
+    git2::Repository::open_from_env()
+        .ok()
+        .and_then(|r| r.workdir().map(|p| p.to_path_buf()))
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 struct Collector<'e> {
@@ -162,19 +292,23 @@ impl<'e> Collector<'e> {
         sort_findings(&mut self.report.findings);
         self.report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         self.report.staged = staged;
-        self.report.rules = self
-            .engine
-            .rule_specs()
-            .map(|spec| RuleInfo {
-                id: spec.id().to_string(),
-                description: spec.description.clone(),
-                remediation: spec.remediation.clone(),
-            })
-            .collect();
-        self.report.rules.sort_by(|a, b| a.id.cmp(&b.id));
-        self.report.warnings = self.engine.config_warnings().to_vec();
+        (self.report.rules, self.report.warnings) = engine_info(self.engine);
         self.report
     }
+}
+
+/// The rules an engine runs (sorted by id) and its config warnings.
+fn engine_info(engine: &Engine) -> (Vec<RuleInfo>, Vec<String>) {
+    let mut rules: Vec<RuleInfo> = engine
+        .rule_specs()
+        .map(|spec| RuleInfo {
+            id: spec.id().to_string(),
+            description: spec.description.clone(),
+            remediation: spec.remediation.clone(),
+        })
+        .collect();
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    (rules, engine.config_warnings().to_vec())
 }
 
 impl Sink for Collector<'_> {

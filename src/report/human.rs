@@ -107,8 +107,21 @@ fn split_line(finding: &Finding) -> (String, String) {
 
 fn write_summary(report: &ScanReport, out: &mut dyn Write) -> Result<()> {
     let count = report.findings.len();
+    if report.baselined > 0 {
+        writeln!(
+            out,
+            "leakgate: {} finding(s) accepted by the baseline were not reported",
+            report.baselined
+        )?;
+    }
     if count == 0 {
-        if report.staged {
+        if let Some(commits) = report.commits {
+            writeln!(
+                out,
+                "leakgate: no secrets in {commits} commit(s) ({} file version(s))",
+                report.files
+            )?;
+        } else if report.staged {
             writeln!(
                 out,
                 "leakgate: no secrets in {} staged file(s)",
@@ -127,11 +140,29 @@ fn write_summary(report: &ScanReport, out: &mut dyn Write) -> Result<()> {
         paths.len(),
         if paths.len() == 1 { "" } else { "s" }
     );
-    if report.staged {
+    if report.push {
+        writeln!(out, "{} {what}.", "leakgate: push blocked:".red().bold())?;
+        writeln!(
+            out,
+            "  The commit shown added it. Remove the secret from that commit (git commit --amend for the\n  \
+             last one, git rebase -i COMMIT^ for an older one), rotate it if it was ever shared, and push again."
+        )?;
+    } else if report.staged {
         writeln!(out, "{} {what}.", "leakgate: commit blocked:".red().bold())?;
         writeln!(
             out,
             "  Remove the secret from the staged file (git add it again), rotate it if it was ever shared, and commit again."
+        )?;
+    } else if let Some(commits) = report.commits {
+        writeln!(
+            out,
+            "{} {what}, in {commits} commit(s) scanned.",
+            "leakgate: found".red().bold()
+        )?;
+        writeln!(
+            out,
+            "  Each is shown with the commit that added it. Rotate every secret that was ever pushed;\n  \
+             to accept the ones already in history, record them with `leakgate baseline`."
         )?;
     } else {
         writeln!(out, "{} {what}.", "leakgate: found".red().bold())?;

@@ -1,9 +1,11 @@
 //! Sources: where the bytes to scan come from. Each source turns its input
-//! (the staged index, files on disk) into [`ScanInput`]s for the engine and
+//! (the staged index, files on disk, commits in history) into [`ScanInput`]s for the engine and
 //! knows nothing about rules or reports.
 
 pub mod diff;
 pub mod files;
+pub mod history;
+pub mod push;
 pub mod repo;
 pub mod staged;
 

@@ -3,12 +3,16 @@
 
 mod util;
 
+mod baseline;
 mod commit_hook;
 mod config;
+mod doctor;
 mod gitleaks;
+mod history;
 mod hook_managers;
 mod install;
 mod output;
+mod pre_push;
 mod precommit_framework;
 mod reports;
 mod scan_files;

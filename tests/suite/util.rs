@@ -150,3 +150,63 @@ pub fn assert_passed(out: &Output) -> String {
 pub fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", text(out)))
 }
+
+/// History helpers: commits made without hooks, and a bare remote.
+impl TestRepo {
+    /// Writes, stages and commits one file (hooks bypassed); returns the
+    /// new commit's full id.
+    pub fn commit_file(&self, rel: &str, content: &str, message: &str) -> String {
+        self.stage(rel, content);
+        self.commit_unchecked(message);
+        self.rev_parse("HEAD")
+    }
+
+    pub fn rev_parse(&self, rev: &str) -> String {
+        self.git(&["rev-parse", rev]).trim().to_string()
+    }
+
+    /// A bare repository added as remote `origin`; kept alive by the
+    /// returned directory.
+    pub fn add_bare_remote(&self) -> TempDir {
+        let remote = tempfile::tempdir().unwrap();
+        let out = self
+            .command("git")
+            .args(["init", "-q", "--bare", "-b", "main"])
+            .arg(remote.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git init --bare failed:\n{}",
+            text(&out)
+        );
+        self.git(&["remote", "add", "origin", remote.path().to_str().unwrap()]);
+        remote
+    }
+
+    /// `git push ARGS...` with hooks, not asserting success.
+    pub fn push(&self, args: &[&str]) -> Output {
+        let mut all = vec!["push"];
+        all.extend_from_slice(args);
+        self.try_git(&all)
+    }
+
+    /// The commit a ref of the bare remote points at, if it exists.
+    pub fn remote_ref(&self, remote: &Path, refname: &str) -> Option<String> {
+        let out = self
+            .command("git")
+            .arg("--git-dir")
+            .arg(remote)
+            .args(["rev-parse", "--verify", "--quiet", refname])
+            .output()
+            .unwrap();
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+}
+
+/// The findings of a JSON report.
+pub fn findings(out: &Output) -> Vec<serde_json::Value> {
+    json(out)["findings"].as_array().unwrap().clone()
+}

@@ -1,0 +1,165 @@
+//! What a `git push` would send, from the lines git gives the pre-push hook
+//! on stdin: `<local ref> <local sha> <remote ref> <remote sha>`, one per
+//! ref being pushed.
+//!
+//! The commits to scan are those reachable from the pushed tips that the
+//! remote does not have: not reachable from the remote's old tip of each
+//! ref (when this repository has that commit) nor from any of the remote's
+//! tracking refs. A new branch (remote sha all zeros) is scanned back to
+//! where it leaves what the remote already has; a deletion (local sha all
+//! zeros) sends nothing and is not scanned. This module only parses and
+//! chooses; the history source does the scanning.
+
+use anyhow::{Result, anyhow, bail};
+use git2::{ObjectType, Oid};
+
+use super::history::{CommitSelection, Tips};
+use super::repo::GitRepo;
+
+/// One line of the pre-push hook's stdin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefUpdate {
+    pub local_ref: String,
+    pub local_sha: String,
+    pub remote_ref: String,
+    pub remote_sha: String,
+}
+
+impl RefUpdate {
+    pub fn is_deletion(&self) -> bool {
+        is_zero(&self.local_sha)
+    }
+
+    /// The remote does not have this ref yet.
+    pub fn is_new_ref(&self) -> bool {
+        is_zero(&self.remote_sha)
+    }
+}
+
+/// The all-zero object id git uses for "no object" (40 or 64 digits).
+fn is_zero(sha: &str) -> bool {
+    sha.bytes().all(|b| b == b'0')
+}
+
+/// Parses git's pre-push lines; blank lines are ignored.
+pub fn parse_updates(input: &str) -> Result<Vec<RefUpdate>> {
+    let mut updates = Vec::new();
+    for (number, line) in input.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(' ').collect();
+        let [local_ref, local_sha, remote_ref, remote_sha] = fields[..] else {
+            bail!(
+                "pre-push input line {}: expected `<local ref> <local sha> <remote ref> <remote sha>`, got {line:?}",
+                number + 1
+            );
+        };
+        for sha in [local_sha, remote_sha] {
+            if !matches!(sha.len(), 40 | 64) || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+                bail!(
+                    "pre-push input line {}: {sha:?} is not an object id",
+                    number + 1
+                );
+            }
+        }
+        updates.push(RefUpdate {
+            local_ref: local_ref.to_string(),
+            local_sha: local_sha.to_string(),
+            remote_ref: remote_ref.to_string(),
+            remote_sha: remote_sha.to_string(),
+        });
+    }
+    Ok(updates)
+}
+
+/// The commits `updates` would send to `remote` (a remote's name, or the
+/// URL when the push names no configured remote).
+pub fn commits_to_push(
+    repo: &GitRepo,
+    remote: &str,
+    updates: &[RefUpdate],
+) -> Result<CommitSelection> {
+    let mut tips = Vec::new();
+    let mut exclude = Vec::new();
+    for update in updates {
+        if update.is_deletion() {
+            continue;
+        }
+        tips.push(pushed_commit(repo, update)?.to_string());
+        if !update.is_new_ref() && has_commit(repo, &update.remote_sha) {
+            exclude.push(update.remote_sha.clone());
+        }
+    }
+    Ok(CommitSelection {
+        tips: Tips::These(tips),
+        exclude,
+        exclude_remote: Some(remote.to_string()),
+    })
+}
+
+/// The commit a pushed ref points at (an annotated tag is peeled). A tag of
+/// a tree or a blob cannot be scanned as history, so it stops the push
+/// rather than slipping through.
+fn pushed_commit(repo: &GitRepo, update: &RefUpdate) -> Result<Oid> {
+    let oid = Oid::from_str(&update.local_sha)?;
+    let object = repo.repo.find_object(oid, None).map_err(|e| {
+        anyhow!(
+            "cannot find {} ({}) being pushed: {}",
+            update.local_ref,
+            update.local_sha,
+            e.message()
+        )
+    })?;
+    let commit = object.peel(ObjectType::Commit).map_err(|_| {
+        anyhow!(
+            "{} points at a {} rather than a commit; leakgate cannot scan it, so the push is stopped.\n\
+             Push it with `git push --no-verify` only if you have checked its content yourself",
+            update.local_ref,
+            object.kind().map_or("non-commit object", |k| k.str())
+        )
+    })?;
+    Ok(commit.id())
+}
+
+/// The remote's old tip exists here when we have fetched it; if not (someone
+/// else pushed since), the remote-tracking refs still bound the range.
+fn has_commit(repo: &GitRepo, sha: &str) -> bool {
+    Oid::from_str(sha).is_ok_and(|oid| {
+        repo.repo
+            .find_object(oid, None)
+            .and_then(|o| o.peel(ObjectType::Commit))
+            .is_ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "1111111111111111111111111111111111111111";
+    const ZERO: &str = "0000000000000000000000000000000000000000";
+
+    #[test]
+    fn parses_updates_new_refs_and_deletions() {
+        let input = format!(
+            "refs/heads/main {A} refs/heads/main {A}\n\
+             refs/heads/topic {A} refs/heads/topic {ZERO}\n\
+             (delete) {ZERO} refs/heads/old {A}\n\n"
+        );
+        let updates = parse_updates(&input).unwrap();
+        assert_eq!(updates.len(), 3);
+        assert!(!updates[0].is_new_ref() && !updates[0].is_deletion());
+        assert!(updates[1].is_new_ref());
+        assert!(updates[2].is_deletion());
+        assert_eq!(updates[2].remote_ref, "refs/heads/old");
+    }
+
+    #[test]
+    fn malformed_lines_are_errors_that_name_the_line() {
+        let err = parse_updates("refs/heads/main abc\n").unwrap_err();
+        assert!(err.to_string().contains("line 1"), "{err}");
+        let err = parse_updates(&format!("a {A} b nothex\n")).unwrap_err();
+        assert!(err.to_string().contains("not an object id"), "{err}");
+    }
+}

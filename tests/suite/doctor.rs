@@ -1,0 +1,136 @@
+//! `leakgate doctor`: what is wrong, with the command that fixes it.
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::util::*;
+
+/// The `fix:` commands doctor printed, in order.
+fn fixes(report: &str) -> Vec<String> {
+    report
+        .lines()
+        .filter_map(|line| line.trim_start().strip_prefix("fix: "))
+        .map(|fix| fix.split("   #").next().unwrap().trim().to_string())
+        .collect()
+}
+
+#[test]
+fn a_fresh_repository_has_problems_with_fixes_and_none_once_they_are_applied() {
+    let repo = TestRepo::new();
+    repo.commit_file("app.py", "print('hi')\n", "app");
+
+    let out = repo.leakgate(&["doctor"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = text(&out);
+    let fixes = fixes(&report);
+    assert!(
+        fixes.contains(&"leakgate install --hook pre-commit".to_string()),
+        "{report}"
+    );
+    assert!(
+        fixes.contains(&"leakgate install --hook pre-push".to_string()),
+        "{report}"
+    );
+    assert!(report.contains("not ignored"), "{report}");
+    assert!(report.contains("no secrets in 1 commit(s)"), "{report}");
+
+    // Every printed fix is a command that works as printed.
+    for fix in &fixes {
+        let out = repo.command("sh").args(["-c", fix]).output().unwrap();
+        assert_passed(&out);
+    }
+    let out = repo.leakgate(&["doctor"]);
+    let report = assert_passed(&out);
+    assert!(report.contains("all checks passed"), "{report}");
+    assert!(report.contains("ok       pre-push"), "{report}");
+}
+
+#[test]
+fn secrets_in_history_are_a_problem_until_rotated_and_baselined() {
+    let repo = TestRepo::new();
+    repo.write(
+        ".gitignore",
+        ".env\n.env.*\nid_rsa\nid_ecdsa\nid_ed25519\n*.key\n",
+    );
+    repo.commit_file("k.py", &format!("K = \"{AWS_KEY_ID}\"\n"), "leak");
+    assert_passed(&repo.leakgate(&["install", "--hook", "all"]));
+
+    let out = repo.leakgate(&["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out);
+    assert!(report.contains("1 secret(s) in 1 commit(s)"), "{report}");
+    assert!(report.contains("leakgate baseline"), "{report}");
+
+    assert_passed(&repo.leakgate(&["baseline"]));
+    let report = assert_passed(&repo.leakgate(&["doctor"]));
+    assert!(report.contains("1 accepted by the baseline"), "{report}");
+}
+
+#[test]
+fn a_global_hooks_path_that_bypasses_the_repository_is_a_problem() {
+    let repo = TestRepo::new();
+    repo.write(
+        ".gitignore",
+        ".env\n.env.*\nid_rsa\nid_ecdsa\nid_ed25519\n*.key\n",
+    );
+    assert_passed(&repo.leakgate(&["install", "--hook", "all"]));
+    assert_passed(&repo.leakgate(&["doctor"]));
+
+    let elsewhere = repo.home().join("global-hooks");
+    repo.git(&[
+        "config",
+        "--global",
+        "core.hooksPath",
+        elsewhere.to_str().unwrap(),
+    ]);
+    let out = repo.leakgate(&["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out);
+    assert!(report.contains("global git config"), "{report}");
+    assert!(
+        fixes(&report).contains(&"git config --global --unset core.hooksPath".to_string()),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_hook_that_is_not_executable_or_cannot_find_leakgate_is_a_problem() {
+    let repo = TestRepo::new();
+    repo.write(
+        ".gitignore",
+        ".env\n.env.*\nid_rsa\nid_ecdsa\nid_ed25519\n*.key\n",
+    );
+    assert_passed(&repo.leakgate(&["install", "--hook", "all"]));
+    let hook = repo.path().join(".git/hooks/pre-push");
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let report = text(&repo.leakgate(&["doctor"]));
+    assert!(
+        fixes(&report).contains(&format!("chmod +x {}", hook.display())),
+        "{report}"
+    );
+
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = repo
+        .command(leakgate_bin())
+        .arg("doctor")
+        .env("PATH", "/usr/bin:/bin:/usr/local/bin")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out);
+    assert!(
+        report.contains("neither on PATH nor in ~/.cargo/bin"),
+        "{report}"
+    );
+    assert!(report.contains("install.sh"), "{report}");
+}
+
+#[test]
+fn another_tools_hook_that_never_runs_leakgate_is_a_problem() {
+    let repo = TestRepo::new();
+    let hook = repo.path().join(".git/hooks/pre-commit");
+    std::fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    std::fs::write(&hook, "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let report = text(&repo.leakgate(&["doctor"]));
+    assert!(report.contains("does not run leakgate"), "{report}");
+}

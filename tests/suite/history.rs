@@ -1,0 +1,206 @@
+//! `leakgate scan --history`: commits in history, each finding attributed to
+//! the commit that added it.
+
+use crate::util::*;
+
+/// main: readme → secret added → another line changed → secret removed.
+/// Returns the id of the commit that added the secret.
+fn repo_with_a_removed_secret(repo: &TestRepo) -> String {
+    repo.commit_file("README.md", "hello\n", "readme");
+    let added = repo.commit_file(
+        "deploy.sh",
+        &format!("#!/bin/sh\nexport AWS_ACCESS_KEY_ID={AWS_KEY_ID}\n"),
+        "add deploy script",
+    );
+    repo.commit_file(
+        "deploy.sh",
+        &format!("#!/bin/sh -e\nexport AWS_ACCESS_KEY_ID={AWS_KEY_ID}\n"),
+        "fail on error",
+    );
+    repo.commit_file("deploy.sh", "#!/bin/sh -e\n", "remove the key");
+    added
+}
+
+#[test]
+fn a_secret_added_then_removed_is_found_once_with_the_commit_author_and_date_that_added_it() {
+    let repo = TestRepo::new();
+    let added = repo_with_a_removed_secret(&repo);
+
+    let out = repo.leakgate(&["scan", "--history", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let found = findings(&out);
+    assert_eq!(
+        found.len(),
+        1,
+        "reported once, not once per commit: {found:?}"
+    );
+    let finding = &found[0];
+    assert_eq!(finding["path"], "deploy.sh");
+    assert_eq!(finding["line"], 2);
+    assert_eq!(
+        finding["commit"],
+        added.as_str(),
+        "the full hash of the adding commit"
+    );
+    assert_eq!(finding["author"], "Test <test@example.invalid>");
+    let date = repo.git(&["log", "-1", "--format=%aI", &added]);
+    assert_eq!(finding["date"], date.trim());
+    assert_eq!(json(&out)["scanned"]["files"], 4, "each distinct blob once");
+
+    let human = text(&repo.leakgate(&["scan", "--history"]));
+    assert!(
+        human.contains(&format!("commit {} by Test", &added[..12])),
+        "{human}"
+    );
+    assert!(human.contains("deploy.sh:2:"), "{human}");
+    assert!(human.contains("in 4 commit(s) scanned"), "{human}");
+}
+
+#[test]
+fn a_range_that_excludes_the_adding_commit_is_clean_and_one_that_includes_it_is_not() {
+    let repo = TestRepo::new();
+    let added = repo_with_a_removed_secret(&repo);
+
+    let after = format!("{added}..HEAD");
+    let out = repo.leakgate(&["scan", "--history", &after]);
+    let all = assert_passed(&out);
+    assert!(all.contains("no secrets in 2 commit(s)"), "{all}");
+
+    let including = format!("{added}~1..HEAD");
+    let out = repo.leakgate(&["scan", "--history", &including, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(findings(&out)[0]["commit"], added.as_str());
+}
+
+#[test]
+fn since_commit_scans_only_the_commits_after_it() {
+    let repo = TestRepo::new();
+    let added = repo_with_a_removed_secret(&repo);
+    assert_passed(&repo.leakgate(&["scan", "--since-commit", &added]));
+    let before = format!("{added}~1");
+    let out = repo.leakgate(&["scan", "--since-commit", &before, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(findings(&out)[0]["commit"], added.as_str());
+
+    let out = repo.leakgate(&["scan", "--since-commit", "no-such-commit"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("not a commit"), "{}", text(&out));
+}
+
+#[test]
+fn the_same_blob_in_two_commits_is_scanned_once_and_reported_once() {
+    let repo = TestRepo::new();
+    let content = format!("token = \"{GITHUB_TOKEN}\"\n");
+    let first = repo.commit_file("ci/token.txt", &content, "add token");
+    repo.git(&["rm", "-q", "ci/token.txt"]);
+    repo.commit_unchecked("remove token");
+    let again = repo.commit_file("ci/token.txt", &content, "put the same file back");
+    assert_ne!(first, again);
+
+    let out = repo.leakgate(&["scan", "--history", "--format", "json"]);
+    let found = findings(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["commit"], first.as_str());
+    assert_eq!(json(&out)["scanned"]["files"], 1, "one distinct blob");
+}
+
+#[test]
+fn renaming_a_file_does_not_report_its_secret_again() {
+    let repo = TestRepo::new();
+    let added = repo.commit_file(
+        "old/keys.py",
+        &format!("# keys\nK = \"{AWS_KEY_ID}\"\n"),
+        "keys",
+    );
+    repo.git(&["mv", "old/keys.py", "new-keys.py"]);
+    repo.commit_unchecked("rename");
+    let out = repo.leakgate(&["scan", "--history", "--format", "json"]);
+    let found = findings(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["path"], "old/keys.py");
+    assert_eq!(found[0]["commit"], added.as_str());
+    assert_passed(&repo.leakgate(&["scan", "--history", "HEAD~1..HEAD"]));
+}
+
+#[test]
+fn a_secret_merged_from_a_branch_belongs_to_the_branch_commit_not_the_merge() {
+    let repo = TestRepo::new();
+    repo.commit_file("a.txt", "a\n", "root");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    let added = repo.commit_file("k.py", &format!("K = \"{AWS_KEY_ID}\"\n"), "key on topic");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.commit_file("b.txt", "b\n", "work on main");
+    repo.git(&["merge", "-q", "--no-edit", "--no-verify", "topic"]);
+    let merge = repo.rev_parse("HEAD");
+    assert_ne!(merge, added);
+
+    let out = repo.leakgate(&["scan", "--history", "--format", "json"]);
+    let found = findings(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["commit"], added.as_str());
+
+    // The merge alone adds nothing new relative to both parents.
+    let merge_only = format!("{merge}^1..{merge}");
+    let out = repo.leakgate(&["scan", "--history", &merge_only, "^topic"]);
+    assert_passed(&out);
+}
+
+#[test]
+fn a_secret_written_while_resolving_a_merge_is_attributed_to_the_merge() {
+    let repo = TestRepo::new();
+    repo.commit_file("conf.ini", "key = none\n", "root");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.commit_file("conf.ini", "key = topic\n", "topic value");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.commit_file("conf.ini", "key = main\n", "main value");
+    let conflicted = repo.try_git(&["merge", "-q", "topic"]);
+    assert!(!conflicted.status.success(), "the merge conflicts");
+    repo.stage("conf.ini", &format!("key = {AWS_KEY_ID}\n"));
+    repo.commit_unchecked("merge topic");
+    let merge = repo.rev_parse("HEAD");
+
+    let out = repo.leakgate(&["scan", "--history", "--format", "json"]);
+    let found = findings(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["commit"], merge.as_str());
+}
+
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    let repo = TestRepo::new();
+    repo_with_a_removed_secret(&repo);
+    let out = repo.leakgate(&["scan", "--history"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "nothing on stderr: {stderr:?}");
+}
+
+#[test]
+fn a_progress_bar_is_drawn_on_a_terminal_and_cleared() {
+    // `script` (util-linux, always on Debian) gives the scan a terminal.
+    let repo = TestRepo::new();
+    repo_with_a_removed_secret(&repo);
+    let command = format!("{} scan --history --color never", leakgate_bin().display());
+    let out = repo
+        .command("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("script(1) runs a command on a terminal");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(screen.contains("scanning history"), "{screen:?}");
+    assert!(screen.contains("files"), "{screen:?}");
+    assert!(
+        screen.contains("deploy.sh:2:"),
+        "the report follows: {screen:?}"
+    );
+}
+
+#[test]
+fn an_empty_repository_and_an_empty_range_are_clean() {
+    let repo = TestRepo::new();
+    let all = assert_passed(&repo.leakgate(&["scan", "--history"]));
+    assert!(all.contains("no secrets in 0 commit(s)"), "{all}");
+    repo.commit_file("a.txt", "a\n", "one");
+    assert_passed(&repo.leakgate(&["scan", "--history", "HEAD..HEAD"]));
+    let out = repo.leakgate(&["scan", "--history", "no-such-branch"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
