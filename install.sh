@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds and installs leakgate, then installs its pre-commit hook into a
-# repository: the one given as the first argument, else the one this is run
+# Builds and installs leakgate, then installs its pre-commit and pre-push
+# hooks into a repository: the one given as the first argument, else the one this is run
 # from. Usage: ./install.sh [REPO]
 set -euo pipefail
 
@@ -32,6 +32,6 @@ if ! git -C "$target" rev-parse --git-dir >/dev/null 2>&1; then
     exit 1
 fi
 
-echo "==> installing the pre-commit hook into $(cd "$target" && git rev-parse --show-toplevel)"
-(cd "$target" && "$leakgate" install)
-echo "==> done: commits in that repository are now scanned for secrets ($("$leakgate" --version))"
+echo "==> installing the pre-commit and pre-push hooks into $(cd "$target" && git rev-parse --show-toplevel)"
+(cd "$target" && "$leakgate" install --hook all)
+echo "==> done: commits and pushes in that repository are now scanned for secrets ($("$leakgate" --version))"
