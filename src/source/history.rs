@@ -17,13 +17,17 @@
 //!    scanned.
 //! 3. Every distinct blob is read once and scanned whole, in parallel, once
 //!    for each path it appears at (rules and allowlists depend on the path).
-//! 4. Commits are then visited oldest-first. A blob's finding is attributed
-//!    to a commit only when it sits on a line that commit added, and only the
+//! 4. Commits are then visited oldest-first. A blob in which step 3 found
+//!    something is scanned again for each commit that changed it, with that
+//!    commit's id (allowlists may name commits) and the lines it added. A
+//!    finding is attributed to a commit only when it sits on a line that
+//!    commit added, and only the
 //!    first time its fingerprint (rule, path, secret) is seen: a secret that
 //!    stays in a file for a hundred commits is reported once, with the commit
 //!    that introduced it, and a secret added then removed is still found.
 //!
-//! Only blobs with findings are diffed, so most of history costs one read.
+//! Only blobs with findings are diffed and rescanned, so most of history
+//! costs one read and one scan.
 //! This source reads objects only: it never changes refs, the index or the
 //! working tree.
 
@@ -218,10 +222,11 @@ struct Change {
     other_parents: Vec<Option<Oid>>,
 }
 
-/// The findings of one blob at one path, scanned whole.
+/// What scanning one blob whole, at one path, showed.
 #[derive(Default)]
 struct PathScan {
-    findings: Vec<Finding>,
+    /// It has findings when no commit is known (a superset of any commit's).
+    has_findings: bool,
     binary: bool,
 }
 
@@ -270,7 +275,7 @@ pub fn scan_history(
     }
     outcome.binary.sort();
     outcome.binary.dedup();
-    outcome.findings = attribute(&repo.repo, &commits, &blobs, &changes, &scans)?;
+    outcome.findings = attribute(&repo.repo, engine, &commits, &blobs, &changes, &scans)?;
     Ok(outcome)
 }
 
@@ -533,7 +538,7 @@ fn scan_blobs(
                         commit: None,
                     })?;
                     scans.push(PathScan {
-                        findings: outcome.findings,
+                        has_findings: !outcome.findings.is_empty(),
                         binary: outcome.skipped == Some(SkipReason::Binary),
                     });
                 }
@@ -557,8 +562,15 @@ fn read_blob(repo: &Repository, oid: Oid, path: &RepoPath) -> Result<Vec<u8>> {
 
 /// Walks the changes oldest-first and keeps each finding where a commit
 /// added its lines, the first time its fingerprint is seen.
+///
+/// The whole-blob scan without a commit is a superset (knowing the commit
+/// can only allow more: allowlist `commits`, `.gitleaksignore` entries
+/// with a commit), so a blob it found nothing in is done with. A blob it
+/// found something in is scanned again here, with the commit and the lines
+/// the commit added, so every allowlist sees the commit.
 fn attribute(
     repo: &Repository,
+    engine: &Engine,
     commits: &[ListedCommit],
     blobs: &[DistinctBlob],
     changes: &[Change],
@@ -567,8 +579,7 @@ fn attribute(
     let mut seen: HashSet<String> = HashSet::new();
     let mut findings = Vec::new();
     for change in changes {
-        let scan = &scans[change.blob][change.path];
-        if scan.findings.is_empty() {
+        if !scans[change.blob][change.path].has_findings {
             continue;
         }
         let blob = &blobs[change.blob];
@@ -582,10 +593,19 @@ fn attribute(
                 None => AddedLines::All,
             });
         }
+        let (first_parent, other_parents) = added_per_parent
+            .split_first()
+            .expect("there is always a first-parent line set");
+        let outcome = engine.scan(&ScanInput {
+            path: path.clone(),
+            content: &new,
+            added: first_parent.clone(),
+            commit: Some(commits[change.commit].info.clone()),
+        })?;
         let mut introduced = Vec::new();
-        for finding in &scan.findings {
+        for finding in outcome.findings {
             let added = finding.file_rule
-                || added_per_parent
+                || other_parents
                     .iter()
                     .all(|a| a.touches(finding.start.line, finding.end.line));
             if !added {
@@ -595,8 +615,6 @@ fn attribute(
             if seen.contains(&fingerprint) {
                 continue;
             }
-            let mut finding = finding.clone();
-            finding.commit = Some(commits[change.commit].info.clone());
             introduced.push((fingerprint, finding));
         }
         // Two copies of one secret added by the same change are both shown;

@@ -204,3 +204,34 @@ fn an_empty_repository_and_an_empty_range_are_clean() {
     let out = repo.leakgate(&["scan", "--history", "no-such-branch"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
+
+#[test]
+fn an_allowlist_naming_the_commit_allows_its_findings_in_history_only() {
+    let repo = TestRepo::new();
+    let vendored = repo.commit_file(
+        "vendor/keys.txt",
+        &format!("K = \"{AWS_KEY_ID}\"\n"),
+        "vendor",
+    );
+    let later = repo.commit_file("app/keys.txt", &format!("T = \"{GITHUB_TOKEN}\"\n"), "app");
+    repo.write(
+        ".leakgate.toml",
+        &format!("[[allowlists]]\ncommits = [\"{}\"]\n", &vendored[..10]),
+    );
+    let out = repo.leakgate(&["scan", "--history", "--format", "json"]);
+    let found = findings(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["commit"], later.as_str());
+}
+
+#[test]
+fn a_gitleaksignore_entry_with_a_commit_ignores_that_finding_in_history() {
+    let repo = TestRepo::new();
+    let added = repo.commit_file("k.py", &format!("K = \"{AWS_KEY_ID}\"\n"), "leak");
+    assert_eq!(repo.leakgate(&["scan", "--history"]).status.code(), Some(1));
+    repo.write(
+        ".gitleaksignore",
+        &format!("{added}:k.py:aws-access-key-id:1\n"),
+    );
+    assert_passed(&repo.leakgate(&["scan", "--history"]));
+}
