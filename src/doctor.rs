@@ -13,6 +13,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 
+use crate::hooks::managers::{self, Manager};
 use crate::hooks::{self, HookKind};
 use crate::scan::{self, BaselineSource, ScanRequest, Target};
 use crate::source::history::CommitSelection;
@@ -45,9 +46,20 @@ pub fn run(config: Option<PathBuf>, out: &mut dyn Write) -> Result<bool> {
     for kind in HookKind::ALL {
         let path = hooks_dir.join(kind.file_name());
         any_ours |= hooks::is_ours(&path);
+        let status = match managers::detect(&hooks_dir, kind.file_name(), repo.workdir()) {
+            Ok(Some(manager)) => {
+                any_ours = true;
+                managed_hook_status(kind, &manager)
+            }
+            Ok(None) => hook_status(kind, &path),
+            Err(err) => Status::Problem {
+                what: format!("{err:#}"),
+                fixes: Vec::new(),
+            },
+        };
         checks.push(Check {
             name: kind.file_name(),
-            status: hook_status(kind, &path),
+            status,
         });
     }
     if any_ours {
@@ -171,6 +183,63 @@ fn hook_status(kind: HookKind, path: &Path) -> Status {
     } else {
         Status::Ok(format!("{} runs leakgate", path.display()))
     }
+}
+
+/// A hook another manager (husky, lefthook) owns: leakgate must be in the
+/// file that manager runs for this hook.
+fn managed_hook_status(kind: HookKind, manager: &Manager) -> Status {
+    let hook = kind.file_name();
+    let (name, file, runs_leakgate) = match manager {
+        Manager::Husky { scripts } => {
+            let script = scripts.join(hook);
+            let runs = std::fs::read_to_string(&script).is_ok_and(|t| t.contains("leakgate"));
+            ("husky", script, runs)
+        }
+        Manager::Lefthook { config } => {
+            let runs = std::fs::read_to_string(config)
+                .is_ok_and(|text| lefthook_hook_mentions_leakgate(&text, hook));
+            ("lefthook", config.clone(), runs)
+        }
+    };
+    if runs_leakgate {
+        return Status::Ok(format!("runs leakgate through {name} ({})", file.display()));
+    }
+    let fixes = match kind {
+        HookKind::PreCommit => vec![format!("leakgate install --hook {hook}")],
+        // leakgate cannot edit a manager's pre-push hook for you yet.
+        HookKind::PrePush => vec![match manager {
+            Manager::Husky { .. } => format!(
+                "add this line at the top of {}:  leakgate scan --pre-push \"$@\"",
+                file.display()
+            ),
+            Manager::Lefthook { .. } => format!(
+                "add to {} under pre-push: commands: leakgate: {{run: leakgate scan --pre-push {{1}} {{2}}, use_stdin: true}}",
+                file.display()
+            ),
+        }],
+    };
+    Status::Problem {
+        what: format!(
+            "{name} runs this hook, and {} does not run leakgate",
+            file.display()
+        ),
+        fixes,
+    }
+}
+
+/// Does the lefthook config's section for `hook` mention leakgate anywhere?
+fn lefthook_hook_mentions_leakgate(text: &str, hook: &str) -> bool {
+    fn mentions(yaml: &yaml_rust2::Yaml) -> bool {
+        use yaml_rust2::Yaml;
+        match yaml {
+            Yaml::String(s) => s.contains("leakgate"),
+            Yaml::Array(items) => items.iter().any(mentions),
+            Yaml::Hash(map) => map.iter().any(|(k, v)| mentions(k) || mentions(v)),
+            _ => false,
+        }
+    }
+    yaml_rust2::YamlLoader::load_from_str(text)
+        .is_ok_and(|docs| docs.iter().any(|doc| mentions(&doc[hook])))
 }
 
 fn is_executable(path: &Path) -> bool {

@@ -134,3 +134,31 @@ fn another_tools_hook_that_never_runs_leakgate_is_a_problem() {
     let report = text(&repo.leakgate(&["doctor"]));
     assert!(report.contains("does not run leakgate"), "{report}");
 }
+
+#[test]
+fn a_hook_that_husky_owns_counts_when_husky_runs_leakgate() {
+    let repo = TestRepo::new();
+    repo.write(
+        ".husky/_/pre-commit",
+        "#!/usr/bin/env sh\n. \"$(dirname \"$0\")/h\"\n",
+    );
+    repo.write(".husky/pre-commit", "npm test\n");
+    repo.git(&["config", "core.hooksPath", ".husky/_"]);
+    let report = text(&repo.leakgate(&["doctor"]));
+    assert!(
+        report.contains("PROBLEM  pre-commit: husky runs this hook"),
+        "{report}"
+    );
+    assert!(fixes(&report).contains(&"leakgate install --hook pre-commit".to_string()));
+
+    assert_passed(&repo.leakgate(&["install"]));
+    let report = text(&repo.leakgate(&["doctor"]));
+    assert!(
+        report.contains("ok       pre-commit: runs leakgate through husky"),
+        "{report}"
+    );
+    assert!(
+        report.contains("PROBLEM  pre-push: husky runs this hook"),
+        "{report}"
+    );
+}
