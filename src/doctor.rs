@@ -204,20 +204,7 @@ fn managed_hook_status(kind: HookKind, manager: &Manager) -> Status {
     if runs_leakgate {
         return Status::Ok(format!("runs leakgate through {name} ({})", file.display()));
     }
-    let fixes = match kind {
-        HookKind::PreCommit => vec![format!("leakgate install --hook {hook}")],
-        // leakgate cannot edit a manager's pre-push hook for you yet.
-        HookKind::PrePush => vec![match manager {
-            Manager::Husky { .. } => format!(
-                "add this line at the top of {}:  leakgate scan --pre-push \"$@\"",
-                file.display()
-            ),
-            Manager::Lefthook { .. } => format!(
-                "add to {} under pre-push: commands: leakgate: {{run: leakgate scan --pre-push {{1}} {{2}}, use_stdin: true}}",
-                file.display()
-            ),
-        }],
-    };
+    let fixes = vec![format!("leakgate install --hook {hook}")];
     Status::Problem {
         what: format!(
             "{name} runs this hook, and {} does not run leakgate",

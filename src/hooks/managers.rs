@@ -92,10 +92,42 @@ pub fn top_level() -> Option<PathBuf> {
     (output.status.success() && !top.is_empty()).then(|| PathBuf::from(top))
 }
 
-/// The command leakgate's part of a managed hook runs.
-fn command_for(hook: &str) -> Result<&'static str> {
+/// What leakgate's part of a managed hook runs.
+#[derive(Debug, Clone, Copy)]
+struct ManagedCommand {
+    /// A line of the husky script, which git's arguments and stdin reach.
+    shell: &'static str,
+    /// lefthook's `run:`, where `{1} {2}` are git's arguments.
+    lefthook_run: &'static str,
+    /// lefthook hands a hook's stdin to a command only when asked.
+    lefthook_use_stdin: bool,
+}
+
+impl ManagedCommand {
+    /// The keys of leakgate's lefthook command, in order.
+    fn lefthook_fields(&self) -> Vec<String> {
+        let mut fields = vec![format!("run: {}", self.lefthook_run)];
+        if self.lefthook_use_stdin {
+            fields.push("use_stdin: true".to_string());
+        }
+        fields
+    }
+}
+
+fn command_for(hook: &str) -> Result<ManagedCommand> {
     match hook {
-        "pre-commit" => Ok("leakgate scan"),
+        "pre-commit" => Ok(ManagedCommand {
+            shell: "leakgate scan",
+            lefthook_run: "leakgate scan",
+            lefthook_use_stdin: false,
+        }),
+        // git gives pre-push the remote's name and URL as arguments and the
+        // pushed refs on stdin; leakgate needs all three.
+        "pre-push" => Ok(ManagedCommand {
+            shell: "leakgate scan --pre-push \"$@\"",
+            lefthook_run: "leakgate scan --pre-push {1} {2}",
+            lefthook_use_stdin: true,
+        }),
         other => Err(anyhow!(
             "leakgate cannot add a {other} hook to another hook manager yet; \
              install it without the manager or add it to the manager's config by hand"
@@ -107,7 +139,7 @@ fn command_for(hook: &str) -> Result<&'static str> {
 pub fn install(manager: &Manager, hook: &str) -> Result<String> {
     let command = command_for(hook)?;
     match manager {
-        Manager::Husky { scripts } => husky_install(&scripts.join(hook), command),
+        Manager::Husky { scripts } => husky_install(&scripts.join(hook), command.shell),
         Manager::Lefthook { config } => lefthook_install(config, hook, command),
     }
 }
@@ -245,11 +277,15 @@ fn remove_block(text: &str) -> Option<String> {
 }
 
 /// What to add to a lefthook config by hand.
-fn lefthook_snippet(hook: &str, command: &str) -> String {
-    format!("{hook}:\n  commands:\n    leakgate:\n      run: {command}\n")
+fn lefthook_snippet(hook: &str, command: ManagedCommand) -> String {
+    let mut out = format!("{hook}:\n  commands:\n    leakgate:\n");
+    for field in command.lefthook_fields() {
+        out.push_str(&format!("      {field}\n"));
+    }
+    out
 }
 
-fn lefthook_install(config: &Path, hook: &str, command: &str) -> Result<String> {
+fn lefthook_install(config: &Path, hook: &str, command: ManagedCommand) -> Result<String> {
     let text =
         fs::read_to_string(config).with_context(|| format!("cannot read {}", config.display()))?;
     if text.contains(BEGIN) {
@@ -320,7 +356,7 @@ fn is_block_key(line: &str, key: &str) -> bool {
 
 /// Inserts leakgate's command into `hook`'s `commands` (creating either
 /// when missing), as marked lines, indented like their neighbours.
-fn lefthook_insert(text: &str, hook: &str, command: &str) -> Result<String, String> {
+fn lefthook_insert(text: &str, hook: &str, command: ManagedCommand) -> Result<String, String> {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let top_level: Vec<usize> = (0..lines.len())
         .filter(|&i| !is_blank_or_comment(lines[i]) && indent_of(lines[i]) == Some(0))
@@ -346,7 +382,9 @@ fn lefthook_insert(text: &str, hook: &str, command: &str) -> Result<String, Stri
             at += unit;
         }
         out.push_str(&format!("{}leakgate:\n", pad(at)));
-        out.push_str(&format!("{}run: {command}\n", pad(at + unit)));
+        for field in command.lefthook_fields() {
+            out.push_str(&format!("{}{field}\n", pad(at + unit)));
+        }
         out.push_str(&format!("{}{END}\n", pad(indent)));
         out
     };
@@ -371,7 +409,8 @@ fn lefthook_insert(text: &str, hook: &str, command: &str) -> Result<String, Stri
             out.push('\n');
         }
         out.push_str(&format!(
-            "{BEGIN}\n{hook}:\n  commands:\n    leakgate:\n      run: {command}\n{END}\n"
+            "{BEGIN}\n{}{END}\n",
+            lefthook_snippet(hook, command)
         ));
         return Ok(out);
     };
@@ -443,7 +482,7 @@ fn verify_lefthook_edit(
     original: &str,
     edited: &str,
     hook: &str,
-    command: &str,
+    command: ManagedCommand,
 ) -> Result<(), String> {
     let before = parse_yaml(original).map_err(|e| format!("it is not valid YAML ({e})"))?;
     let mut after =
@@ -454,7 +493,7 @@ fn verify_lefthook_edit(
             "its `{hook}` section already has a `leakgate` command"
         ));
     }
-    if after[hook]["commands"]["leakgate"]["run"].as_str() != Some(command) {
+    if after[hook]["commands"]["leakgate"]["run"].as_str() != Some(command.lefthook_run) {
         return Err("the edit would not add the command where lefthook reads it".into());
     }
     let had_section = !before[hook].is_badvalue();
@@ -494,9 +533,15 @@ mod tests {
     use super::*;
 
     fn round_trip(original: &str) -> String {
-        let edited = lefthook_insert(original, "pre-commit", "leakgate scan")
+        let edited = lefthook_insert(original, "pre-commit", command_for("pre-commit").unwrap())
             .and_then(|e| {
-                verify_lefthook_edit(original, &e, "pre-commit", "leakgate scan").map(|()| e)
+                verify_lefthook_edit(
+                    original,
+                    &e,
+                    "pre-commit",
+                    command_for("pre-commit").unwrap(),
+                )
+                .map(|()| e)
             })
             .unwrap_or_else(|e| panic!("{e}\n{original}"));
         assert_eq!(remove_block(&edited).as_deref(), Some(original));
@@ -541,8 +586,16 @@ mod tests {
             "pre-commit:\n  commands:\n    leakgate:\n      run: leakgate scan\n",
             "pre-commit:\n  commands:\n    a:\n      run: x\npre-commit:\n  commands: {}\n",
         ] {
-            let result = lefthook_insert(original, "pre-commit", "leakgate scan")
-                .and_then(|e| verify_lefthook_edit(original, &e, "pre-commit", "leakgate scan"));
+            let result =
+                lefthook_insert(original, "pre-commit", command_for("pre-commit").unwrap())
+                    .and_then(|e| {
+                        verify_lefthook_edit(
+                            original,
+                            &e,
+                            "pre-commit",
+                            command_for("pre-commit").unwrap(),
+                        )
+                    });
             assert!(result.is_err(), "edited unsafely:\n{original}");
         }
     }

@@ -277,3 +277,48 @@ fn a_lefthook_config_alone_does_not_stop_a_normal_install() {
     repo.stage("k.txt", &format!("{AWS_KEY_ID}\n"));
     assert_blocked(&repo.commit(&[]));
 }
+
+#[test]
+fn husky9_pre_push_gets_git_arguments_and_stdin_and_stops_a_secret() {
+    let repo = husky9_repo(None);
+    write_executable(
+        &repo.path().join(".husky/_/pre-push"),
+        HUSKY9_GENERATED_HOOK,
+    );
+    let remote = repo.add_bare_remote();
+    repo.commit_file("README.md", "hello\n", "readme");
+    assert_passed(&repo.push(&["-q", "origin", "main"]));
+
+    let said = assert_passed(&repo.leakgate(&["install", "--hook", "pre-push"]));
+    assert!(said.contains("husky"), "{said}");
+    assert_eq!(read(&repo, ".husky/_/pre-push"), HUSKY9_GENERATED_HOOK);
+    assert!(read(&repo, ".husky/pre-push").contains("--pre-push \"$@\""));
+
+    let before = repo.remote_ref(remote.path(), "refs/heads/main");
+    repo.commit_file("k.py", &format!("K = \"{AWS_KEY_ID}\"\n"), "sneaky");
+    let all = assert_blocked(&repo.push(&["origin", "main"]));
+    assert!(all.contains("k.py:1:"), "{all}");
+    assert_eq!(repo.remote_ref(remote.path(), "refs/heads/main"), before);
+
+    assert_passed(&repo.leakgate(&["uninstall", "--hook", "pre-push"]));
+    assert!(!repo.path().join(".husky/pre-push").exists());
+    assert_passed(&repo.push(&["-q", "origin", "main"]));
+}
+
+#[test]
+fn lefthook_pre_push_command_passes_git_arguments_and_stdin() {
+    let repo = lefthook_repo(LEFTHOOK_CONFIG);
+    write_executable(&repo.path().join(".git/hooks/pre-push"), LEFTHOOK_HOOK);
+    assert_passed(&repo.leakgate(&["install", "--hook", "pre-push"]));
+    let edited = read(&repo, "lefthook.yml");
+    let config = &YamlLoader::load_from_str(&edited).unwrap()[0];
+    let leakgate = &config["pre-push"]["commands"]["leakgate"];
+    assert_eq!(
+        leakgate["run"].as_str(),
+        Some("leakgate scan --pre-push {1} {2}")
+    );
+    assert_eq!(leakgate["use_stdin"].as_bool(), Some(true));
+    assert!(config["pre-commit"]["commands"]["leakgate"].is_badvalue());
+    assert_passed(&repo.leakgate(&["uninstall", "--hook", "pre-push"]));
+    assert_eq!(read(&repo, "lefthook.yml"), LEFTHOOK_CONFIG);
+}
