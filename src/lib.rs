@@ -4,8 +4,9 @@
 //! [`source`] turns the staged index, history or files on disk into blobs with their
 //! new lines, [`engine`] finds secrets in each blob, [`finding`] holds them
 //! (and alone decides redaction), and [`report`] prints them. [`scan`] wires
-//! one scan together and applies the [`baseline`]; [`hooks`] installs the
-//! git hooks and [`doctor`] checks them; [`app`] maps commands to exit codes.
+//! one scan together and applies the [`baseline`]; [`pipeline`] scans many
+//! blobs of a repository in parallel; [`hooks`] installs the git hooks and
+//! [`doctor`] checks them; [`app`] maps commands to exit codes.
 
 pub mod app;
 pub mod baseline;
@@ -17,6 +18,7 @@ pub mod finding;
 pub mod hooks;
 pub mod location;
 pub mod path;
+pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod rules;

@@ -62,6 +62,18 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+impl LineIndex<'_> {
+    /// The bytes of 1-based lines `first` up to (not including) `end`, with
+    /// their line endings; clipped to the text.
+    pub fn byte_range_of_lines(&self, first: u32, end: u32) -> std::ops::Range<usize> {
+        let start_of = |line: u32| {
+            let i = (line.max(1) - 1) as usize;
+            self.starts.get(i).copied().unwrap_or(self.text.len())
+        };
+        start_of(first)..start_of(end).max(start_of(first))
+    }
+}
+
 /// Characters in a UTF-8 byte string: every byte that does not continue a
 /// multi-byte sequence starts a character.
 fn char_count(bytes: &[u8]) -> usize {
@@ -82,5 +94,11 @@ mod tests {
         assert_eq!(&text[index.line_range(x)], "cé x".as_bytes());
         let last = text.len() - 1;
         assert_eq!(index.position(last), Position { line: 3, column: 4 });
+        assert_eq!(
+            &text[index.byte_range_of_lines(2, 3)],
+            "cé x\r\n".as_bytes()
+        );
+        assert_eq!(&text[index.byte_range_of_lines(3, 9)], b"last");
+        assert_eq!(index.byte_range_of_lines(7, 9), text.len()..text.len());
     }
 }

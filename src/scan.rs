@@ -9,12 +9,14 @@ use anyhow::Result;
 use crate::baseline::{BASELINE_FILE_NAME, Baseline};
 use crate::config::gitleaks::{self, GITLEAKS_CONFIG_NAME, GITLEAKS_IGNORE_NAME};
 use crate::config::{CONFIG_FILE_NAME, LoadedConfig, SourceText};
-use crate::engine::{Engine, ScanInput, SkipReason};
+use crate::engine::{Engine, ScanInput, ScanOutcome, SkipReason};
 use crate::finding::{Finding, sort_findings};
 use crate::path::RepoPath;
+use crate::pipeline;
 use crate::source::history::{self, CommitSelection};
 use crate::source::push::{self, RefUpdate};
 use crate::source::repo::GitRepo;
+use crate::source::staged::{HeadFiles, StagedDiff};
 use crate::source::{Sink, files, staged};
 
 /// What to scan.
@@ -91,18 +93,12 @@ pub struct ScanReport {
 }
 
 pub fn run(request: &ScanRequest) -> Result<ScanReport> {
-    let mut report = match &request.target {
+    // A staged scan loads its baseline from the same listing of staged
+    // changes it reads its config from.
+    let (mut report, staged_baseline) = match &request.target {
         Target::Staged { only } => {
-            let repo = GitRepo::open_from_env()?;
-            let config = match &request.config {
-                Some(path) => Some(LoadedConfig::load(path)?),
-                None => repo_config(&repo)?,
-            };
-            let engine = Engine::from_config(config.as_ref())?;
-            let pathspecs = repo.repo_relative(only)?;
-            let mut collector = Collector::new(&engine);
-            staged::scan_staged(&repo, &pathspecs, &mut collector)?;
-            collector.finish(true)
+            let (report, baseline) = scan_staged(request, only)?;
+            (report, Some(baseline))
         }
         Target::Files(paths) => {
             let config = match &request.config {
@@ -112,21 +108,108 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
             let engine = Engine::from_config(config.as_ref())?;
             let mut collector = Collector::new(&engine);
             files::scan_files(paths, &mut collector)?;
-            collector.finish(false)
+            (collector.finish(false), None)
         }
-        Target::History(selection) => scan_commits(request, selection)?,
+        Target::History(selection) => (scan_commits(request, selection)?, None),
         Target::PrePush { remote, updates } => {
             let repo = GitRepo::open_from_env()?;
             let selection = push::commits_to_push(&repo, remote, updates)?;
             let mut report = scan_commits(request, &selection)?;
             report.push = true;
-            report
+            (report, None)
         }
     };
-    if let Some(baseline) = load_baseline(request)? {
+    let baseline = match staged_baseline {
+        Some(baseline) => baseline,
+        None => load_baseline(request, None)?,
+    };
+    if let Some(baseline) = baseline {
         report.baselined = baseline.filter(&mut report.findings);
     }
     Ok(report)
+}
+
+/// The files at the top of a repository that configure a scan of it.
+const TOP_FILES: [&str; 4] = [
+    CONFIG_FILE_NAME,
+    GITLEAKS_CONFIG_NAME,
+    GITLEAKS_IGNORE_NAME,
+    BASELINE_FILE_NAME,
+];
+
+/// Scans the staged changes and loads the baseline that applies to them.
+///
+/// `git diff-index` lists the changes in a child process; meanwhile this
+/// one builds the engine the scan most likely needs (the `--config` one, or
+/// the built-in rules alone, right for every repository without a config)
+/// and finds the configuring files in HEAD's tree.
+fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, Option<Baseline>)> {
+    let repo = GitRepo::open_from_env()?;
+    let pathspecs = repo.repo_relative(only)?;
+    let pending = staged::start(&repo, &pathspecs)?;
+    // A listing limited to the named paths says nothing of the config.
+    let pending_top = match pathspecs.is_empty() {
+        true => None,
+        false => {
+            let names: Vec<String> = TOP_FILES.iter().map(|n| n.to_string()).collect();
+            Some(staged::start(&repo, &names)?)
+        }
+    };
+    let given = match &request.config {
+        Some(path) => Some(LoadedConfig::load(path)?),
+        None => None,
+    };
+    let early_engine = Engine::from_config(given.as_ref());
+    let head = staged::head_files(&repo, &TOP_FILES)?;
+    let diff = pending.wait()?;
+    let top_diff = pending_top.map(|p| p.wait()).transpose()?;
+    let top = StagedTop {
+        repo: &repo,
+        diff: top_diff.as_ref().unwrap_or(&diff),
+        head,
+    };
+    let config = match given {
+        Some(_) => None,
+        None => config_from(|name| top.file(name))?,
+    };
+    let engine = match config {
+        Some(config) => Engine::from_config(Some(&config))?,
+        None => early_engine?,
+    };
+    let jobs = diff.changes().into_iter().map(|c| c.into_job()).collect();
+    let open = || Ok(GitRepo::open_from_env()?.repo);
+    let scanned = pipeline::scan_blobs(&repo.repo, open, &engine, jobs)?;
+    let mut collector = Collector::new(&engine);
+    for blob in scanned {
+        collector.record(blob.path, blob.size, blob.outcome);
+    }
+    let report = collector.finish(true);
+    Ok((report, load_baseline(request, Some(&top))?))
+}
+
+/// The configuring files of a staged scan, as the commit will have them.
+struct StagedTop<'a> {
+    repo: &'a GitRepo,
+    /// A listing of staged changes that covers [`TOP_FILES`].
+    diff: &'a StagedDiff,
+    head: HeadFiles,
+}
+
+impl StagedTop<'_> {
+    /// A file at the top of the repository: its staged version, else the
+    /// working tree's.
+    fn file(&self, name: &str) -> Result<Option<SourceText>> {
+        if let Some(bytes) = staged::staged_file(self.repo, self.diff, &self.head, name)? {
+            return Ok(Some(SourceText::from_bytes(
+                format!("{name} (staged)"),
+                &bytes,
+            )?));
+        }
+        match self.repo.workdir() {
+            Some(dir) if dir.join(name).is_file() => Ok(Some(SourceText::read(&dir.join(name))?)),
+            _ => Ok(None),
+        }
+    }
 }
 
 /// Scans commits with the working tree's config (history is not staged).
@@ -174,18 +257,20 @@ fn worktree_file(repo: &GitRepo, name: &str) -> Option<PathBuf> {
 /// The baseline that applies: `--baseline FILE`, else the repository's
 /// `.leakgate-baseline.json` (for staged scans the staged version, as for
 /// the config), else none.
-fn load_baseline(request: &ScanRequest) -> Result<Option<Baseline>> {
+fn load_baseline(request: &ScanRequest, staged: Option<&StagedTop>) -> Result<Option<Baseline>> {
     match &request.baseline {
         BaselineSource::Ignore => Ok(None),
         BaselineSource::File(path) => Ok(Some(Baseline::read(path)?)),
         BaselineSource::Repository => match &request.target {
             Target::Staged { .. } => {
-                let repo = GitRepo::open_from_env()?;
-                if let Some(bytes) = staged::staged_blob(&repo, BASELINE_FILE_NAME)? {
+                let top = staged.expect("a staged scan passes its configuring files");
+                if let Some(bytes) =
+                    staged::staged_file(top.repo, top.diff, &top.head, BASELINE_FILE_NAME)?
+                {
                     let name = format!("{BASELINE_FILE_NAME} (staged)");
                     return Ok(Some(Baseline::parse(&name, &bytes)?));
                 }
-                worktree_file(&repo, BASELINE_FILE_NAME)
+                worktree_file(top.repo, BASELINE_FILE_NAME)
                     .map(|path| Baseline::read(&path))
                     .transpose()
             }
@@ -201,13 +286,6 @@ fn load_baseline(request: &ScanRequest) -> Result<Option<Baseline>> {
             }
         },
     }
-}
-
-/// The repository's config as it will be committed: `.leakgate.toml`, or
-/// failing that a gitleaks config, each the staged version if the index has
-/// one, else the working tree's; plus `.gitleaksignore` entries.
-fn repo_config(repo: &GitRepo) -> Result<Option<LoadedConfig>> {
-    config_from(|name| repo_file(repo, name))
 }
 
 /// `.leakgate.toml`, or failing that a gitleaks config, plus
@@ -226,21 +304,6 @@ fn config_from(read: impl Fn(&str) -> Result<Option<SourceText>>) -> Result<Opti
             .add_gitleaks_ignore(&ignore);
     }
     Ok(config)
-}
-
-/// A file at the top of the repository: its staged version, else the
-/// working tree's.
-fn repo_file(repo: &GitRepo, name: &str) -> Result<Option<SourceText>> {
-    if let Some(bytes) = staged::staged_blob(repo, name)? {
-        return Ok(Some(SourceText::from_bytes(
-            format!("{name} (staged)"),
-            &bytes,
-        )?));
-    }
-    match repo.workdir() {
-        Some(dir) if dir.join(name).is_file() => Ok(Some(SourceText::read(&dir.join(name))?)),
-        _ => Ok(None),
-    }
 }
 
 /// For files on disk: the config at the top of the enclosing repository,
@@ -311,20 +374,27 @@ fn engine_info(engine: &Engine) -> (Vec<RuleInfo>, Vec<String>) {
     (rules, engine.config_warnings().to_vec())
 }
 
-impl Sink for Collector<'_> {
-    fn blob(&mut self, input: ScanInput) -> Result<()> {
-        let outcome = self.engine.scan(&input)?;
+impl Collector<'_> {
+    /// Adds one scanned blob's outcome to the report.
+    fn record(&mut self, path: RepoPath, size: u64, outcome: ScanOutcome) {
         self.report.findings.extend(outcome.findings);
         match outcome.skipped {
             Some(SkipReason::Binary) => self.report.skipped.push(Skipped {
-                path: input.path,
+                path,
                 reason: "binary".into(),
             }),
             None => {
                 self.report.files += 1;
-                self.report.bytes += input.content.len() as u64;
+                self.report.bytes += size;
             }
         }
+    }
+}
+
+impl Sink for Collector<'_> {
+    fn blob(&mut self, input: ScanInput) -> Result<()> {
+        let outcome = self.engine.scan(&input)?;
+        self.record(input.path, input.content.len() as u64, outcome);
         Ok(())
     }
 

@@ -7,19 +7,26 @@
 //! that touch a new line → a specific rule wins over a generic one → single
 //! findings the config ignores (`.gitleaksignore`).
 //!
-//! The engine never reads git or the disk; sources hand it bytes.
+//! A rule whose matches provably contain one of its keywords and have a
+//! bounded length runs only around its keywords' occurrences, and only
+//! around those near a new line ([`matcher`] explains why that finds the
+//! same secrets as searching the whole blob).
+//!
+//! The engine never reads git or the disk; sources hand it bytes. It is
+//! `Sync`: one engine scans blobs on many threads at once.
 
 pub mod allowlist;
 pub mod entropy;
 pub mod filters;
+pub mod matcher;
 pub mod prefilter;
 pub mod validate;
 
+use std::cell::OnceCell;
 use std::ops::Range;
 use std::sync::OnceLock;
 
 use anyhow::{Result, anyhow, bail};
-use regex::bytes::{Regex, RegexBuilder};
 
 use crate::config::gitleaks::IgnoredFinding;
 use crate::config::{LoadedConfig, SourceText};
@@ -28,7 +35,9 @@ use crate::location::LineIndex;
 use crate::path::RepoPath;
 use crate::rules::{self, RuleSpec, Validator};
 use allowlist::{Allowlist, Candidate};
+use matcher::RuleRegex;
 use prefilter::Prefilter;
+use regex_automata::meta::Regex as MetaRegex;
 
 /// How many leading bytes git inspects to decide a blob is binary.
 const BINARY_SNIFF_LEN: usize = 8000;
@@ -92,9 +101,9 @@ pub struct ScanOutcome {
 
 struct CompiledRule {
     spec: RuleSpec,
-    path: Option<Regex>,
-    path_exclude: Option<Regex>,
-    regex: OnceLock<Result<Regex, String>>,
+    path: Option<MetaRegex>,
+    path_exclude: Option<MetaRegex>,
+    regex: OnceLock<Result<RuleRegex, String>>,
 }
 
 impl CompiledRule {
@@ -104,36 +113,22 @@ impl CompiledRule {
             && !self.path_exclude.as_ref().is_some_and(|p| p.is_match(path))
     }
 
-    /// Compiles the content regex on first use: most rules never see a
-    /// keyword in a typical commit, so most regexes are never built.
-    fn regex(&self) -> Result<&Regex> {
+    /// Parses the content regex on first use: most rules never see a
+    /// keyword in a typical commit, so most regexes are never parsed, and
+    /// fewer still compiled.
+    fn regex(&self) -> Result<&RuleRegex> {
         let compiled = self.regex.get_or_init(|| {
             let pattern = self.spec.regex.as_ref().expect("content rule has a regex");
-            compile_rule_regex(pattern.get_ref()).map_err(|e| e.to_string())
+            RuleRegex::new(
+                pattern.get_ref(),
+                &self.spec.keywords,
+                self.spec.secret_group,
+            )
         });
         compiled
             .as_ref()
             .map_err(|err| anyhow!("rule {} has an invalid regex: {err}", self.spec.id()))
     }
-
-    fn secret_group(&self, regex: &Regex) -> usize {
-        if let Some(group) = self.spec.secret_group {
-            return group;
-        }
-        if let Some(i) = regex.capture_names().position(|n| n == Some("secret")) {
-            return i;
-        }
-        usize::from(regex.captures_len() > 1)
-    }
-}
-
-/// Rules use ASCII classes so `\w`, `\d` and `\b` stay on the fast DFA path
-/// over arbitrary bytes; a rule can opt into Unicode with `(?u)`.
-fn compile_rule_regex(pattern: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(pattern)
-        .unicode(false)
-        .size_limit(32 * 1024 * 1024)
-        .build()
 }
 
 /// Rules, prefilter and allowlists, built once and shared by every blob.
@@ -145,6 +140,9 @@ pub struct Engine {
     ignored: Vec<IgnoredFinding>,
     /// What the config asked for that could not be applied.
     config_warnings: Vec<String>,
+    /// Search every triggered rule over the whole blob, ignoring keyword
+    /// regions: the reference the region search is tested against.
+    whole_blobs_only: bool,
 }
 
 /// A candidate match inside one blob, before deduplication.
@@ -167,13 +165,13 @@ impl Engine {
             }
             let path =
                 match &spec.path {
-                    Some(p) => Some(Regex::new(p.get_ref()).map_err(|e| {
+                    Some(p) => Some(matcher::compile_path(p.get_ref()).map_err(|e| {
                         anyhow!("rule {} has an invalid path regex: {e}", spec.id())
                     })?),
                     None => None,
                 };
             let path_exclude = match &spec.path_exclude {
-                Some(p) => Some(Regex::new(p.get_ref()).map_err(|e| {
+                Some(p) => Some(matcher::compile_path(p.get_ref()).map_err(|e| {
                     anyhow!("rule {} has an invalid path_exclude regex: {e}", spec.id())
                 })?),
                 None => None,
@@ -211,6 +209,7 @@ impl Engine {
             allowlists,
             ignored: Vec::new(),
             config_warnings: Vec::new(),
+            whole_blobs_only: false,
         })
     }
 
@@ -330,8 +329,10 @@ impl Engine {
             });
         }
 
-        let mut lines: Option<LineIndex> = None;
-        for rule_index in self.prefilter.triggered(content) {
+        let lines = OnceCell::new();
+        let lines = || lines.get_or_init(|| LineIndex::new(content));
+        let keywords = self.prefilter.scan(content);
+        for &rule_index in &keywords.triggered {
             let rule = &self.rules[rule_index];
             if rule.spec.regex.is_none() {
                 continue;
@@ -340,22 +341,30 @@ impl Engine {
                 continue;
             }
             let regex = rule.regex()?;
-            let group = rule.secret_group(regex);
-            for captures in regex.captures_iter(content) {
-                let Some(secret) = captures.get(group) else {
-                    continue;
-                };
-                if secret.is_empty() {
-                    continue;
+            let reach = regex.keyword_reach().filter(|_| !self.whole_blobs_only);
+            let regions = match reach {
+                Some(reach) => {
+                    let around = self.prefilter.occurrences_of(&keywords, rule_index);
+                    let regions = matcher::regions_around(around, reach, content.len());
+                    let regions = near_new_lines(regions, &input.added, lines);
+                    if regions.is_empty() {
+                        continue;
+                    }
+                    Some(regions)
                 }
-                let lines = lines.get_or_insert_with(|| LineIndex::new(content));
-                let whole = captures.get(0).map_or(secret.range(), |m| m.range());
-                if let Some(hit) =
-                    self.confirm(rule, input, &path_text, lines, secret.range(), whole)
-                {
-                    hits.push(hit);
-                }
-            }
+                None => None,
+            };
+            regex
+                .for_each_secret(content, regions.as_deref(), |secret, whole| {
+                    if secret.is_empty() {
+                        return;
+                    }
+                    if let Some(hit) = self.confirm(rule, input, &path_text, lines(), secret, whole)
+                    {
+                        hits.push(hit);
+                    }
+                })
+                .map_err(|err| anyhow!("rule {} has an invalid regex: {err}", rule.spec.id()))?;
         }
         Ok(ScanOutcome {
             findings: prefer_specific(hits),
@@ -489,16 +498,17 @@ fn validate_custom_rule(spec: &RuleSpec, source: &SourceText) -> Result<()> {
             ));
         }
         (Some(regex), _) => {
-            let compiled = compile_rule_regex(regex.get_ref())
+            let compiled = matcher::compile(regex.get_ref())
                 .map_err(|e| source.error_at(regex.span(), &format!("invalid regex: {e}")))?;
+            let groups = matcher::captures_len(&compiled);
             if let Some(group) = spec.secret_group
-                && group >= compiled.captures_len()
+                && group >= groups
             {
                 return Err(source.error_at(
                     regex.span(),
                     &format!(
                         "secret_group = {group}, but the regex has only {} groups",
-                        compiled.captures_len() - 1
+                        groups - 1
                     ),
                 ));
             }
@@ -506,10 +516,35 @@ fn validate_custom_rule(spec: &RuleSpec, source: &SourceText) -> Result<()> {
         _ => {}
     }
     for path in spec.path.iter().chain(spec.path_exclude.iter()) {
-        Regex::new(path.get_ref())
+        matcher::compile_path(path.get_ref())
             .map_err(|e| source.error_at(path.span(), &format!("invalid path regex: {e}")))?;
     }
     Ok(())
+}
+
+/// Keeps the regions that overlap a new line: a finding must touch one, and
+/// its secret lies inside its region, so the others cannot yield one.
+fn near_new_lines<'c>(
+    regions: Vec<Range<usize>>,
+    added: &AddedLines,
+    lines: impl FnOnce() -> &'c LineIndex<'c>,
+) -> Vec<Range<usize>> {
+    let AddedLines::Ranges(ranges) = added else {
+        return regions;
+    };
+    let lines = lines();
+    let new_bytes: Vec<Range<usize>> = ranges
+        .iter()
+        .map(|r| lines.byte_range_of_lines(r.start, r.end))
+        .filter(|r| !r.is_empty())
+        .collect();
+    regions
+        .into_iter()
+        .filter(|region| {
+            let i = new_bytes.partition_point(|b| b.end <= region.start);
+            new_bytes.get(i).is_some_and(|b| b.start < region.end)
+        })
+        .collect()
 }
 
 /// Drops a generic rule's hit where a specific rule matched overlapping
@@ -543,6 +578,113 @@ fn prefer_specific(mut hits: Vec<Hit>) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn engine_with_rule(id: &str, regex: &str, keywords: &[&str]) -> Engine {
+        let keywords: Vec<String> = keywords.iter().map(|k| format!("{k:?}")).collect();
+        let toml = format!(
+            "[[rules]]\nid = \"{id}\"\nregex = '''{regex}'''\nkeywords = [{}]\n",
+            keywords.join(", ")
+        );
+        let specs = rules::parse_rules(&SourceText::new("test.toml", toml)).unwrap();
+        Engine::from_specs(specs, Vec::new()).unwrap()
+    }
+
+    fn lines_found(engine: &Engine, content: &str, added: AddedLines) -> Vec<u32> {
+        let input = ScanInput {
+            path: RepoPath::new("a.txt"),
+            content: content.as_bytes(),
+            added,
+            commit: None,
+        };
+        let outcome = engine.scan(&input).unwrap();
+        outcome.findings.iter().map(|f| f.start.line).collect()
+    }
+
+    #[test]
+    #[allow(clippy::single_range_in_vec_init)] // one range of new lines
+    fn a_new_secret_whose_keyword_is_on_an_old_line_is_found() {
+        let engine = engine_with_rule(
+            "split",
+            r#"(?i)secret\s{0,5}=\s{0,5}"([A-Za-z0-9]{8,20})""#,
+            &["secret"],
+        );
+        let rule = engine.rules[0].regex().unwrap();
+        assert_eq!(
+            rule.keyword_reach(),
+            Some(matcher::Reach {
+                before: 6,
+                after: 39
+            }),
+            "the rule runs around keywords"
+        );
+        let text = "x = 1\nSECRET =\n    \"q8Fz2LmX0pRt7WvNc3Yb\"\ny = 2\n";
+        assert_eq!(
+            lines_found(&engine, text, AddedLines::Ranges(vec![3..4])),
+            vec![3]
+        );
+        let only_line_4 = AddedLines::Ranges(vec![4..5]);
+        assert_eq!(lines_found(&engine, text, only_line_4), Vec::<u32>::new());
+        assert_eq!(lines_found(&engine, text, AddedLines::All), vec![3]);
+    }
+
+    #[test]
+    fn a_keyword_at_the_far_end_of_a_match_is_reached() {
+        let engine = engine_with_rule(
+            "before",
+            r"\b([a-z0-9]{8,40})[ ]{0,10}(?:secret|token)\b",
+            &["secret", "token"],
+        );
+        let text = format!(
+            "{} {}          secret\nshort1234 token\n",
+            "a".repeat(50),
+            "k3y".repeat(13)
+        );
+        assert_eq!(lines_found(&engine, &text, AddedLines::All), vec![1, 2]);
+    }
+
+    /// Every built-in rule's examples and negative examples, in a blob with
+    /// filler between them and only some lines new: searching around
+    /// keywords near new lines must report exactly what searching the whole
+    /// blob reports.
+    #[test]
+    fn keyword_regions_report_what_the_whole_blob_search_reports() {
+        let specs = rules::builtin_rules().unwrap();
+        let mut text = String::new();
+        for (i, spec) in specs.iter().enumerate() {
+            for example in spec.examples.iter().chain(&spec.negative_examples) {
+                text.push_str(example);
+                text.push_str(if i % 3 == 0 { " " } else { "\n" });
+                text.push_str(&"filler text, key token secret\n".repeat(i % 4));
+            }
+        }
+        let lines = text.lines().count() as u32;
+        let fast = Engine::from_specs(specs.clone(), Vec::new()).unwrap();
+        let mut reference = Engine::from_specs(specs, Vec::new()).unwrap();
+        reference.whole_blobs_only = true;
+        let every_third: Vec<Range<u32>> = (1..=lines).step_by(3).map(|l| l..l + 1).collect();
+        for added in [AddedLines::All, AddedLines::Ranges(every_third)] {
+            let input = ScanInput {
+                path: RepoPath::new("mixed.txt"),
+                content: text.as_bytes(),
+                added: added.clone(),
+                commit: None,
+            };
+            let found = |engine: &Engine| -> Vec<(String, u32, u32)> {
+                let outcome = engine.scan(&input).unwrap();
+                outcome
+                    .findings
+                    .iter()
+                    .map(|f| (f.rule_id.clone(), f.start.line, f.start.column))
+                    .collect()
+            };
+            let expected = found(&reference);
+            assert!(
+                expected.len() > 5,
+                "the blob must have findings: {expected:?}"
+            );
+            assert_eq!(found(&fast), expected, "with {added:?}");
+        }
+    }
 
     #[test]
     fn added_lines_touching() {

@@ -16,3 +16,4 @@ mod pre_push;
 mod precommit_framework;
 mod reports;
 mod scan_files;
+mod staged_index;

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Measures leakgate beside git's own floor on three real repositories, in one
+# run: a 3-file commit, a 128 MB first commit, and a ~400-commit history.
+#
+# Usage: bench/run.sh [CORPUS_DIR] [LEAKGATE_BIN] [CASE...]
+#   CORPUS_DIR    where the corpora live (default target/bench-corpus); they
+#                 are built with ../shared/bench/make-corpus.sh when missing,
+#                 or always with REBUILD_CORPUS=1
+#   LEAKGATE_BIN  the binary to measure (default: a release build made here)
+#   CASE          small, big, history (default: all)
+# Needs git and python3. Not part of .ci/run: benchmarks measure, tests don't.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+corpus=${1:-$root/target/bench-corpus}
+binary=${2:-}
+shift $(( $# > 2 ? 2 : $# ))
+
+if [ -z "$binary" ]; then
+    echo "building leakgate (release)..." >&2
+    (cd "$root" && cargo build --release --locked --quiet)
+    binary=$root/target/release/leakgate
+fi
+
+make_corpus=${MAKE_CORPUS:-$root/../shared/bench/make-corpus.sh}
+if [ "${REBUILD_CORPUS:-0}" = 1 ] || [ ! -d "$corpus/small/.git" ] \
+    || [ ! -d "$corpus/big/.git" ] || [ ! -d "$corpus/history/.git" ]; then
+    if [ ! -f "$make_corpus" ]; then
+        echo "bench/run.sh: $make_corpus not found; set MAKE_CORPUS to make-corpus.sh" >&2
+        exit 2
+    fi
+    echo "building the corpora in $corpus (about a minute)..." >&2
+    bash "$make_corpus" "$corpus" >&2
+fi
+
+"$binary" --version >&2
+git --version >&2
+exec python3 "$here/measure.py" "$corpus" "$binary" "$@"
