@@ -6,7 +6,8 @@ Called by bench/run.sh, which builds the binary and the corpora first:
 Cases: small, big, history (default: all three). Each command is started
 with posix_spawn and reaped with wait4, so the wall time and the CPU time
 (user + system, all threads, children included) are the command's own; one
-more run under GNU time gives its peak resident memory. The table shows medians; the ratio is leakgate's median wall time over
+more run under GNU time gives its peak resident memory. leakgate and its
+floor run alternately, so on a shared machine both see the same load. The table shows medians; the ratio is leakgate's median wall time over
 the floor's.
 """
 
@@ -54,18 +55,22 @@ def peak_rss_kib(argv, cwd, stdin_path, fallback):
     return int(text[-1]) if text else fallback
 
 
-def measure(name, argv, cwd, runs, warmup, ok_codes, stdin_path=None):
-    for _ in range(warmup):
-        run_once(argv, cwd, stdin_path)
-    walls, cpus = [], []
-    for _ in range(runs):
-        wall, cpu, _, code = run_once(argv, cwd, stdin_path)
-        if code not in ok_codes:
-            raise SystemExit(f"{name}: {' '.join(argv)} exited {code} in {cwd}")
-        walls.append(wall)
-        cpus.append(cpu)
-    return {"wall": statistics.median(walls), "cpu": statistics.median(cpus),
-            "rss": peak_rss_kib(argv, cwd, stdin_path, None), "runs": runs}
+def measure_pair(case, ours, floor, cwd, runs, warmup, floor_stdin=None):
+    """Times leakgate and its floor alternately, run for run, so both see the
+    same load on a shared machine; returns a summary for each."""
+    commands = [(ours, None, (0, 1)), (floor, floor_stdin, (0,))]
+    samples = [([], []), ([], [])]
+    for i in range(warmup + runs):
+        for (argv, stdin_path, ok_codes), (walls, cpus) in zip(commands, samples):
+            wall, cpu, _, code = run_once(argv, cwd, stdin_path)
+            if code not in ok_codes:
+                raise SystemExit(f"{case}: {' '.join(argv)} exited {code} in {cwd}")
+            if i >= warmup:
+                walls.append(wall)
+                cpus.append(cpu)
+    return [{"wall": statistics.median(walls), "cpu": statistics.median(cpus),
+             "rss": peak_rss_kib(argv, cwd, stdin_path, None)}
+            for (argv, stdin_path, _), (walls, cpus) in zip(commands, samples)]
 
 
 def staged_blob_ids(repo):
@@ -125,8 +130,7 @@ def main():
             raise SystemExit(f"unknown case {case!r}")
         # Exit 1 means findings: the corpora are real code, where a scanner
         # may report false positives; 2 (an error) stops the benchmark.
-        mine = measure(case, ours, repo, runs, warmup, ok_codes=(0, 1))
-        base = measure(case, floor, repo, runs, warmup, ok_codes=(0,), stdin_path=stdin_path)
+        mine, base = measure_pair(case, ours, floor, repo, runs, warmup, stdin_path)
         if stdin_path:
             os.unlink(stdin_path)
         rows.append((case, mine, floor_name, base))

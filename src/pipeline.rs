@@ -77,10 +77,6 @@ pub fn scan_blobs<F>(
 where
     F: Fn() -> Result<Repository> + Sync,
 {
-    // libgit2 re-hashes every object it reads to check its id; git itself
-    // does not when reading (fsck does), and on a large commit the SHA-1
-    // cost a sixth of the scan. zlib still checks each object's integrity.
-    git2::opts::strict_hash_verification(false);
     if jobs.len() < PARALLEL_MIN_JOBS || rayon::current_num_threads() < 2 {
         return jobs
             .into_iter()

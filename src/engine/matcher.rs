@@ -234,10 +234,12 @@ pub fn keyword_reach(hir: &Hir, keywords: &[Vec<u8>]) -> Option<Reach> {
     reach_of(hir, keywords)
 }
 
+/// The strings analysed are a few bytes long: a plain window comparison
+/// beats setting up a substring searcher for each.
 fn contains_keyword(text: &[u8], keywords: &[Vec<u8>]) -> bool {
     keywords
         .iter()
-        .any(|k| memchr::memmem::find(text, k).is_some())
+        .any(|k| text.windows(k.len()).any(|window| window == k.as_slice()))
 }
 
 fn max_len(hir: &Hir) -> Option<usize> {
