@@ -60,7 +60,7 @@ fn after_adoption_the_old_secret_is_ignored_everywhere_and_a_new_one_still_block
     let out = repo.leakgate(&["scan", "--format", "json"]);
     let found = findings(&out);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(found[0]["rule_id"], "github-token");
+    assert_eq!(found[0]["rule_id"], "github-pat-classic");
     assert_blocked(&repo.commit(&[]));
 }
 

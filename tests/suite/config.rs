@@ -29,7 +29,7 @@ paths = ["tests/fixtures/**"]
 secrets = ['^AKIAD7RGN7SS555HMTF6$']
 
 [[allowlists]]
-rules = ["github-token"]
+rules = ["github-pat-classic"]
 lines = ['FIXTURE_TOKEN']
 "#,
     );

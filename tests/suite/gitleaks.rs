@@ -121,18 +121,18 @@ fn a_gitleaksignore_entry_suppresses_exactly_that_finding() {
     );
     let all = assert_blocked(&repo.commit(&[]));
     assert!(!all.contains("config/keys.py:2"), "{all}");
-    assert!(all.contains("config/keys.py:3:6  github-token"), "{all}");
+    assert!(all.contains("config/keys.py:3:6  github-pat-classic"), "{all}");
 
     // A commit-form entry applies only to that commit's history findings.
     let sha = "0123456789abcdef0123456789abcdef01234567";
     repo.stage(
         ".gitleaksignore",
-        &format!("config/keys.py:aws-access-key-id:2\n{sha}:config/keys.py:github-token:3\n"),
+        &format!("config/keys.py:aws-access-key-id:2\n{sha}:config/keys.py:github-pat-classic:3\n"),
     );
     assert_blocked(&repo.commit(&[]));
     repo.stage(
         ".gitleaksignore",
-        "config/keys.py:aws-access-key-id:2\nconfig/keys.py:github-token:3\n",
+        "config/keys.py:aws-access-key-id:2\nconfig/keys.py:github-pat-classic:3\n",
     );
     assert_passed(&repo.commit(&[]));
 }
@@ -170,7 +170,7 @@ fn a_gitleaks_file_can_be_named_with_config_and_listed_with_rules() {
     let out = repo.leakgate(&["rules", "--config", path.to_str().unwrap()]);
     let all = assert_passed(&out);
     assert!(
-        all.contains("acme-internal-token") && all.contains("github-token"),
+        all.contains("acme-internal-token") && all.contains("github-pat-classic"),
         "{all}"
     );
 }

@@ -91,7 +91,7 @@ fn the_human_report_shows_the_line_the_rule_and_the_remediation() {
     let repo = TestRepo::new();
     repo.stage("a.py", &format!("T = \"{GITHUB_TOKEN}\"  # deploy\n"));
     let all = text(&repo.leakgate(&["scan"]));
-    assert!(all.contains("a.py:1:6  github-token"), "{all}");
+    assert!(all.contains("a.py:1:6  github-pat-classic"), "{all}");
     assert!(all.contains("T = \"ghp_…\"  # deploy"), "{all}");
     assert!(all.contains("fix: Revoke the token"), "{all}");
     assert!(
@@ -105,7 +105,7 @@ fn rules_lists_every_rule_and_checks_a_custom_file() {
     let repo = TestRepo::new();
     let list = text(&repo.leakgate(&["rules"]));
     assert!(
-        list.contains("aws-access-key-id") && list.contains("github-token"),
+        list.contains("aws-access-key-id") && list.contains("github-pat-classic"),
         "{list}"
     );
 

@@ -97,7 +97,7 @@ fn sarif_has_the_fields_code_scanning_requires_and_no_full_secret() {
         aws["partialFingerprints"]["leakgate/v1"],
         report["findings"][0]["fingerprint"]
     );
-    assert_eq!(results[1]["ruleId"], "github-token");
+    assert_eq!(results[1]["ruleId"], "github-pat-classic");
     assert_eq!(
         results[1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         "deploy.sh"
