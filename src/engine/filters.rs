@@ -64,45 +64,48 @@ pub fn looks_like_placeholder(secret: &[u8]) -> bool {
     {
         return true;
     }
-    has_run(&lower, 6) || has_sequence(&lower, 6)
+    is_mostly_filler(secret)
 }
 
-/// A character repeated `len` times in a row (`aaaaaa`, `000000`).
-fn has_run(bytes: &[u8], len: usize) -> bool {
-    let mut run = 1;
-    for pair in bytes.windows(2) {
-        if pair[0] == pair[1] && pair[0].is_ascii_alphanumeric() {
-            run += 1;
-            if run >= len {
-                return true;
+/// How long a run of one repeated character (`000000`) or of consecutive
+/// characters (`abcdef`, `654321`) must be to look typed rather than drawn.
+const FILLER_RUN: usize = 6;
+
+/// Random characters a secret needs besides its filler runs to still count
+/// as real. Structured formats embed runs of zero bytes amid random data
+/// (Azure DevOps and other annotated keys encode to `AAAAAA…`), while
+/// placeholders are filler with at most a short prefix or tail.
+const RANDOM_BESIDE_FILLER: usize = 32;
+
+/// True when runs of repeated or consecutive characters make up the secret,
+/// leaving too little else to be a generated value.
+fn is_mostly_filler(secret: &[u8]) -> bool {
+    let mut filler = vec![false; secret.len()];
+    mark_runs(secret, &mut filler, |a, b| a == b);
+    mark_runs(secret, &mut filler, |a, b| b == a.wrapping_add(1));
+    mark_runs(secret, &mut filler, |a, b| a == b.wrapping_add(1));
+    if !filler.contains(&true) {
+        return false;
+    }
+    filler.iter().filter(|&&f| !f).count() < RANDOM_BESIDE_FILLER
+}
+
+/// Marks every run of at least `FILLER_RUN` alphanumerics in which each
+/// neighbouring pair satisfies `step`.
+fn mark_runs(bytes: &[u8], filler: &mut [bool], step: impl Fn(u8, u8) -> bool) {
+    let mut start = 0;
+    for end in 1..=bytes.len() {
+        let continues = end < bytes.len()
+            && bytes[end].is_ascii_alphanumeric()
+            && bytes[end - 1].is_ascii_alphanumeric()
+            && step(bytes[end - 1], bytes[end]);
+        if !continues {
+            if end - start >= FILLER_RUN {
+                filler[start..end].iter_mut().for_each(|f| *f = true);
             }
-        } else {
-            run = 1;
+            start = end;
         }
     }
-    false
-}
-
-/// `len` consecutive ascending or descending characters (`abcdef`, `123456`).
-fn has_sequence(bytes: &[u8], len: usize) -> bool {
-    let (mut up, mut down) = (1, 1);
-    for pair in bytes.windows(2) {
-        let alnum = pair[0].is_ascii_alphanumeric() && pair[1].is_ascii_alphanumeric();
-        up = if alnum && pair[1] == pair[0].wrapping_add(1) {
-            up + 1
-        } else {
-            1
-        };
-        down = if alnum && pair[1].wrapping_add(1) == pair[0] {
-            down + 1
-        } else {
-            1
-        };
-        if up >= len || down >= len {
-            return true;
-        }
-    }
-    false
 }
 
 #[cfg(test)]
@@ -121,6 +124,8 @@ mod tests {
             "aaaaaaaaaaaaaaaa",
             "abcdefghijklmnop",
             "%(password)s",
+            "sk_live_000000000000000000000000",
+            "ABCDEF123456",
         ] {
             assert!(looks_like_placeholder(p.as_bytes()), "{p}");
         }
@@ -132,6 +137,8 @@ mod tests {
             "q8Fz2LmX0pRt7WvNc3Yb",
             "AKIAQYLPMN5HHHFPZAM2",
             "sk-proj-Tq3vR9xLm2",
+            // Annotated keys carry zero runs beside 52 random characters.
+            "pTw3kLm9QzR2vN8xY4bC7dF1gH6jK5sA0eU3iO9uWqZ2rT7yP1oLJQQJ99BDACAAAAAAAAAAAAAAAAAZDO2Kf9",
         ] {
             assert!(!looks_like_placeholder(s.as_bytes()), "{s}");
         }

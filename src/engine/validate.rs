@@ -74,24 +74,30 @@ fn jwt(secret: &[u8]) -> bool {
     }
 }
 
-/// The lines between BEGIN and END are base64 (or, for encrypted legacy
-/// keys, headers followed by base64) long enough to hold a key.
+/// The lines between BEGIN and END are base64 long enough to hold a key.
+/// Tolerated around the base64: `Name: value` headers (legacy encrypted
+/// keys' Proc-Type/DEK-Info, PGP armour's Version/Comment), blank lines,
+/// CRLF line ends, indentation (YAML block scalars), quotes and commas
+/// (string literals), JSON `\n` escapes, and PGP armour's `=XXXX` CRC-24
+/// checksum line.
 fn pem(secret: &[u8]) -> bool {
     let text = String::from_utf8_lossy(secret);
     let mut body = String::new();
-    for line in text.lines().map(str::trim) {
-        let line = line.trim_matches(|c| c == '"' || c == '\'' || c == ',');
-        if line.is_empty() || line.starts_with("-----") || line.contains(':') {
+    // JSON-escaped keys put the whole block on one line with `\n`.
+    let pieces = text.lines().flat_map(|line| line.split("\\n"));
+    for piece in pieces {
+        let piece = piece
+            .trim()
+            .trim_matches(|c| c == '"' || c == '\'' || c == ',')
+            .trim();
+        if piece.is_empty()
+            || piece.starts_with("-----")
+            || piece.contains(':')
+            || is_armor_checksum(piece)
+        {
             continue;
         }
-        // JSON-escaped keys put the whole block on one line with `\n`.
-        for piece in line.split("\\n") {
-            let piece = piece.trim();
-            if piece.starts_with("-----") || piece.contains(':') || piece.is_empty() {
-                continue;
-            }
-            body.push_str(piece);
-        }
+        body.push_str(piece);
     }
     let body: String = body.chars().filter(|c| !c.is_whitespace()).collect();
     if body.len() < 64 {
@@ -100,6 +106,15 @@ fn pem(secret: &[u8]) -> bool {
     body.bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
         && LENIENT_STANDARD.decode(&body).is_ok()
+}
+
+/// PGP armour ends its body with `=` and four base64 characters (CRC-24).
+fn is_armor_checksum(line: &str) -> bool {
+    line.len() == 5
+        && line.starts_with('=')
+        && line[1..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
 }
 
 fn base64_json(secret: &[u8]) -> bool {
@@ -143,5 +158,42 @@ mod tests {
         let good = format!("{header}.{payload}.c2lnbmF0dXJl");
         assert!(validate(Validator::Jwt, good.as_bytes()));
         assert!(!validate(Validator::Jwt, b"eyJhbGciOi.notjson.sig"));
+    }
+
+    const BODY: &str = "MIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\nVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK\n";
+
+    #[test]
+    fn pem_bodies_are_read_through_their_wrappings() {
+        let plain = format!("-----BEGIN RSA PRIVATE KEY-----\n{BODY}-----END RSA PRIVATE KEY-----");
+        assert!(validate(Validator::Pem, plain.as_bytes()));
+        let crlf = plain.replace('\n', "\r\n");
+        assert!(validate(Validator::Pem, crlf.as_bytes()), "CRLF");
+        let indented = plain.replace('\n', "\n    ");
+        assert!(validate(Validator::Pem, indented.as_bytes()), "YAML block");
+        let escaped = plain.replace('\n', "\\n");
+        assert!(validate(Validator::Pem, escaped.as_bytes()), "JSON string");
+        let legacy = plain.replace(
+            "KEY-----\nMII",
+            "KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,5E8F1A2B3C4D5E6F\n\nMII",
+        );
+        assert!(
+            validate(Validator::Pem, legacy.as_bytes()),
+            "legacy encrypted"
+        );
+        let pgp = format!(
+            "-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: GnuPG v2\nComment: Build <ci@example.org>\n\n{BODY}=YCD2\n-----END PGP PRIVATE KEY BLOCK-----"
+        );
+        assert!(validate(Validator::Pem, pgp.as_bytes()), "PGP armour");
+    }
+
+    #[test]
+    fn pem_bodies_that_are_not_base64_fail() {
+        let elided = "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----";
+        assert!(!validate(Validator::Pem, elided.as_bytes()));
+        let prose = format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----",
+            "paste the key here, then save the file and restart the service ".repeat(2)
+        );
+        assert!(!validate(Validator::Pem, prose.as_bytes()));
     }
 }

@@ -121,7 +121,10 @@ fn a_gitleaksignore_entry_suppresses_exactly_that_finding() {
     );
     let all = assert_blocked(&repo.commit(&[]));
     assert!(!all.contains("config/keys.py:2"), "{all}");
-    assert!(all.contains("config/keys.py:3:6  github-pat-classic"), "{all}");
+    assert!(
+        all.contains("config/keys.py:3:6  github-pat-classic"),
+        "{all}"
+    );
 
     // A commit-form entry applies only to that commit's history findings.
     let sha = "0123456789abcdef0123456789abcdef01234567";

@@ -93,7 +93,10 @@ fn the_human_report_shows_the_line_the_rule_and_the_remediation() {
     let all = text(&repo.leakgate(&["scan"]));
     assert!(all.contains("a.py:1:6  github-pat-classic"), "{all}");
     assert!(all.contains("T = \"ghp_…\"  # deploy"), "{all}");
-    assert!(all.contains("fix: Revoke the token"), "{all}");
+    assert!(
+        all.contains("fix: Remove it from the staged change and invalidate it"),
+        "{all}"
+    );
     assert!(
         all.contains("leakgate:allow"),
         "the summary says how to allow a false positive: {all}"
