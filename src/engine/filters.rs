@@ -1,8 +1,11 @@
-//! False-positive filters that apply to every content rule: values that are
-//! placeholders, templates or references rather than secrets.
+//! False-positive filters: values that are placeholders, templates,
+//! published test keys, or (for catch-all rules) not random at all.
 //!
-//! These run after a rule's regex has matched, on the secret alone, so they
-//! must be cheap and must never reject a value a provider would accept.
+//! These run after a rule's regex has matched, on the secret and at most the
+//! text before it on its line, so they must be cheap. The filters for every
+//! rule must never reject a value a provider would accept; the stricter ones
+//! for catch-all rules judge whether a value was drawn at random, since the
+//! rule itself only saw a secret-sounding name.
 
 /// Words that mark a documented or made-up value.
 const PLACEHOLDER_WORDS: &[&str] = &[
@@ -108,6 +111,248 @@ fn mark_runs(bytes: &[u8], filler: &mut [bool], step: impl Fn(u8, u8) -> bool) {
     }
 }
 
+/// Keys that providers publish for anyone to use: Stripe's test-mode keys
+/// work only against test data, and its publishable keys are meant to ship
+/// in web pages. A catch-all rule would otherwise report them.
+const PUBLISHED_KEY_PREFIXES: &[&str] = &["sk_test_", "rk_test_", "pk_test_", "pk_live_"];
+
+/// True for keys that are public by design or valid only in a test mode.
+pub fn is_published_non_secret(secret: &[u8]) -> bool {
+    PUBLISHED_KEY_PREFIXES
+        .iter()
+        .any(|p| secret.starts_with(p.as_bytes()))
+}
+
+/// Checks for catch-all rules, which matched a secret-sounding name and must
+/// now judge whether the value was generated: ids, digests and words are
+/// not. `before` is the text on the secret's line before it (the key).
+/// (`reads_as_words` alone also applies to specific rules without a format
+/// check; see the engine.)
+pub fn generic_value_is_benign(secret: &[u8], before: &[u8]) -> bool {
+    (is_uuid(secret) && !follows_bearer(before))
+        || names_an_identifier(before)
+        || is_digest(secret, before)
+        || is_short_hex_id(secret)
+        || reads_as_words(secret)
+}
+
+/// `Bearer <value>`: whatever the value looks like, it is a credential.
+fn follows_bearer(before: &[u8]) -> bool {
+    let trimmed = before.trim_ascii_end();
+    trimmed.len() != before.len() && trimmed.to_ascii_lowercase().ends_with(b"bearer")
+}
+
+/// The key the value is assigned to: the last name before the separator.
+fn key_name(before: &[u8]) -> &[u8] {
+    let is_name = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
+    let end = before.iter().rposition(is_name).map_or(0, |i| i + 1);
+    let start = before[..end]
+        .iter()
+        .rposition(|b| !is_name(b))
+        .map_or(0, |i| i + 1);
+    &before[start..end]
+}
+
+/// Keys named `…_id`, `…-id`, `…Id` (`private_key_id`, `clientId`) hold
+/// identifiers, which are not secret even when they look random.
+fn names_an_identifier(before: &[u8]) -> bool {
+    let key = key_name(before);
+    let Some(stem) = key
+        .strip_suffix(b"id")
+        .or_else(|| key.strip_suffix(b"Id"))
+        .or_else(|| key.strip_suffix(b"ID"))
+    else {
+        return false;
+    };
+    match stem.last() {
+        None => true,
+        Some(b'_' | b'-' | b'.') => true,
+        // camelCase: `clientId`, but not `paid` or `Android`.
+        Some(c) => key.ends_with(b"Id") && (c.is_ascii_lowercase() || c.is_ascii_digit()),
+    }
+}
+
+/// `8-4-4-4-12` hex: request, tenant and resource ids, not credentials.
+/// (Providers whose keys are UUIDs have their own rules.)
+fn is_uuid(secret: &[u8]) -> bool {
+    secret.len() == 36
+        && secret.iter().enumerate().all(|(i, &b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+/// Digest notations that name their algorithm (`sha256:…`, SRI's
+/// `sha512-…`, go.sum's `h1:…`).
+const DIGEST_PREFIXES: &[&str] = &[
+    "sha1:", "sha1-", "sha224:", "sha256:", "sha256-", "sha384:", "sha384-", "sha512:", "sha512-",
+    "md5:", "md5-", "h1:",
+];
+
+/// Words that, in the key before a hex value, say it is a digest, a commit
+/// or a content hash rather than a key.
+const DIGEST_WORDS: &[&str] = &[
+    "sha",
+    "md5",
+    "hash",
+    "digest",
+    "checksum",
+    "integrity",
+    "commit",
+    "etag",
+    "fingerprint",
+    "revision",
+    "crc",
+];
+
+/// How much of the line before the value counts as its key.
+const KEY_WINDOW: usize = 80;
+
+/// A hex string under a hash-like name, or a digest in a notation that names
+/// its algorithm.
+fn is_digest(secret: &[u8], before: &[u8]) -> bool {
+    let lower = secret.to_ascii_lowercase();
+    if DIGEST_PREFIXES
+        .iter()
+        .any(|p| lower.starts_with(p.as_bytes()))
+    {
+        return true;
+    }
+    if !is_hex(secret) {
+        return false;
+    }
+    // Version pins: `action@<sha>`, `?ref=<sha>`, `rev = "<sha>"`.
+    if before.last() == Some(&b'@') {
+        return true;
+    }
+    let name = key_name(before).to_ascii_lowercase();
+    if matches!(
+        name.as_slice(),
+        b"ref" | b"rev" | b"sha" | b"commit" | b"tag" | b"version"
+    ) {
+        return true;
+    }
+    let key = &before[before.len().saturating_sub(KEY_WINDOW)..];
+    let key = key.to_ascii_lowercase();
+    DIGEST_WORDS
+        .iter()
+        .any(|w| memchr::memmem::find(&key, w.as_bytes()).is_some())
+}
+
+fn is_hex(bytes: &[u8]) -> bool {
+    !bytes.is_empty() && bytes.iter().all(u8::is_ascii_hexdigit)
+}
+
+/// Hex shorter than this is an id, a short hash or a colour: generated
+/// credentials carry at least 80 bits.
+const SHORTEST_HEX_SECRET: usize = 20;
+
+fn is_short_hex_id(secret: &[u8]) -> bool {
+    is_hex(secret) && secret.len() < SHORTEST_HEX_SECRET
+}
+
+/// The most frequent letter pairs of English (the top 200 in the texts
+/// under /usr/share/common-licenses), plus pairs common in code
+/// vocabulary (json, sql, db, ws, ok). Random letters hit about 30% of all
+/// 676 pairs; words hit these almost always.
+const COMMON_BIGRAMS: &str = "th he er on or in re ti an en se co li at is io of ic nt ns te it ed ce \
+    ar nd es ri ou de ve to ra di al st le ha ng ib yo ut ec ro me pr hi ot fo ma ct tr no si if \
+    ne op so us om bl od ch ta ll as rs wi bu rm ur pa ts ie ge la ac wo ho un fi ca ea ig ny rk \
+    ry ov il pl su ly fr pe am iv wa mo ex ee be do gr ab nc py ss ai cu rt na br im pu gh wh by \
+    ub ty cl ht ci um el ay mi ia em ms ir mp os po sh uc tw ft vi rc id ad og ag ol oc ow ap et \
+    fe pp lu ev lo rr da sp ei ni pi va bi ef ul gi ep qu ud nu yr ga mu ke gn tl sa rd ff ld we \
+    pt mb ui av eq eg au xt tt ak ba nv ip sc fy cc du ey ls ob dd ua xe bo fu xc nf mm fa rp \
+    js dj ku ql sq db fg ws yn ok ml ue yi ks";
+
+/// `COMMON_BIGRAMS` as one bit per pair: bit `b` of entry `a` is `ab`.
+const BIGRAM_TABLE: [u32; 26] = bigram_table(COMMON_BIGRAMS.as_bytes());
+
+const fn bigram_table(text: &[u8]) -> [u32; 26] {
+    let mut table = [0u32; 26];
+    let mut i = 0;
+    while i + 1 < text.len() {
+        let (a, b) = (text[i], text[i + 1]);
+        if a.is_ascii_lowercase() && b.is_ascii_lowercase() {
+            table[(a - b'a') as usize] |= 1 << (b - b'a');
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    table
+}
+
+fn is_common_bigram(a: u8, b: u8) -> bool {
+    let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+    BIGRAM_TABLE[(a - b'a') as usize] & (1 << (b - b'a')) != 0
+}
+
+/// Share of a value (in tenths) that word-like letter runs must cover for
+/// the value to read as words: `admin123`, `wrong-Password1`,
+/// `FORCE_CHANGE_PASSWORD`, `ContactFlowModuleAliasSummaryList`.
+const WORDY_TENTHS: usize = 6;
+
+/// True when most of the value is made of pronounceable words, as in
+/// identifiers, phrases and hand-typed passwords; generated values almost
+/// never are (about 1 in 1,000 random 12-character strings).
+pub fn reads_as_words(secret: &[u8]) -> bool {
+    let wordy: usize = letter_runs(secret)
+        .into_iter()
+        .filter(|run| is_word_like(run))
+        .map(<[u8]>::len)
+        .sum();
+    wordy * 10 >= secret.len() * WORDY_TENTHS
+}
+
+/// A run of at least three letters whose letter pairs are nearly all common
+/// ones: at most one uncommon pair in four.
+fn is_word_like(run: &[u8]) -> bool {
+    if run.len() < 3 {
+        return false;
+    }
+    let uncommon = run
+        .windows(2)
+        .filter(|pair| !is_common_bigram(pair[0], pair[1]))
+        .count();
+    uncommon <= (run.len() - 1) / 4
+}
+
+/// Maximal runs of letters, split where identifiers start a new word:
+/// `lowerUpper` and `UPPERWord` (`HTTPServer` is `HTTP`, `Server`).
+fn letter_runs(bytes: &[u8]) -> Vec<&[u8]> {
+    let mut runs = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !b.is_ascii_alphabetic() {
+            if let Some(s) = start.take() {
+                runs.push(&bytes[s..i]);
+            }
+            continue;
+        }
+        let Some(s) = start else {
+            start = Some(i);
+            continue;
+        };
+        let prev = bytes[i - 1];
+        let camel = prev.is_ascii_lowercase() && b.is_ascii_uppercase();
+        let acronym_end = b.is_ascii_lowercase()
+            && prev.is_ascii_uppercase()
+            && i >= s + 2
+            && bytes[i - 2].is_ascii_uppercase();
+        if camel {
+            runs.push(&bytes[s..i]);
+            start = Some(i);
+        } else if acronym_end {
+            runs.push(&bytes[s..i - 1]);
+            start = Some(i - 1);
+        }
+    }
+    if let Some(s) = start {
+        runs.push(&bytes[s..]);
+    }
+    runs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +387,80 @@ mod tests {
         ] {
             assert!(!looks_like_placeholder(s.as_bytes()), "{s}");
         }
+    }
+
+    #[test]
+    fn generic_values_that_are_ids_digests_or_words_are_benign() {
+        for (value, before) in [
+            (
+                "fee5173a-3972-428e-ae73-cd4c2a371222",
+                "\"alias/aws/secretsmanager\": \"",
+            ),
+            ("62d91b17309e76c8", "\"AWS::IAM::AccessKey\": \""),
+            (
+                "3f786850e387550fdab836ed7e6dc881de23001b",
+                "EXPECTED_SHA1 = \"",
+            ),
+            ("a8f5f167f44f4964e6c998dee827110c", "ETAG_MD5="),
+            (
+                "9d8c3e5f2a7b41d6e0c8f3a2b5d7e9f1c4a6b8d0",
+                "uses: acme/deploy@",
+            ),
+            (
+                "9d8c3e5f2a7b41d6e0c8f3a2b5d7e9f1c4a6b8d0",
+                "source = \"git::https://x/y.git?ref=",
+            ),
+            (
+                "sha512-ZKOHDa05eq1orcYODJeyr2m5eXQeKrfFXDn4eCO9vHQHfD",
+                "integrity ",
+            ),
+            ("FORCE_CHANGE_PASSWORD", "FORCE_CHANGE_PASSWORD = \""),
+            (
+                "AWS_WEB_IDENTITY_TOKEN_FILE",
+                "'web_identity_token_file': '",
+            ),
+            ("ContactFlowModuleAliasSummaryList", "\"result_key\": \""),
+            ("admin123", "password: \""),
+            ("wrong-Password1", "\"password\": \""),
+            (
+                "0566171e1b68bec307bfe5fbb58290c1567768d0",
+                "  \"private_key_id\": \"",
+            ),
+            ("Zk3Qm9TfV2bXw8LpR4sN7yH1", "const authClientId = '"),
+        ] {
+            assert!(
+                generic_value_is_benign(value.as_bytes(), before.as_bytes()),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn generated_values_are_not_benign() {
+        for (value, before) in [
+            ("W8q^EbJ0um+Au15s", "SMTP_PASSWORD = \""),
+            (
+                "c43fada4aa948adce551e54df81d03a8375e7d67",
+                "INTERNAL_API_TOKEN=",
+            ),
+            (
+                "ILQMESfEW0p6i6gIJcEWvO65TP5hg6B99hGFZ2lxrIs=",
+                "\"VerificationToken\": \"",
+            ),
+            ("Tr0ub4dor&3x", "password = '"),
+            ("kq7dhw2mzp4vx9", "api_key="),
+            ("Zk3Qm9TfV2bXw8LpR4sN7yH1", "ANDROID_KEY_PAID = \""),
+        ] {
+            assert!(
+                !generic_value_is_benign(value.as_bytes(), before.as_bytes()),
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn identifiers_split_into_words() {
+        let runs = letter_runs(b"HTTPServer_errorCode2x");
+        assert_eq!(runs, vec![&b"HTTP"[..], b"Server", b"error", b"Code", b"x"]);
     }
 }

@@ -153,6 +153,10 @@ struct Hit {
     /// Allowed by an allowlist or inline marker: not reported, but it still
     /// claims its text, so a generic rule cannot report the same secret.
     allowed: bool,
+    /// The rule's format check (checksum, JWT, PEM) rejected the text: not
+    /// reported, and it claims the text even against earlier generic rules,
+    /// because a known format that fails its own check is not a secret.
+    format_rejected: bool,
 }
 
 impl Engine {
@@ -407,6 +411,7 @@ impl Engine {
                 span: 0..0,
                 generic: rule.spec.generic,
                 allowed: false,
+                format_rejected: false,
             });
         }
     }
@@ -427,26 +432,22 @@ impl Engine {
             return None;
         }
         let secret = &input.content[span.clone()];
+        // A specific rule's threshold fits its format's alphabet; a catch-all
+        // rule's cannot, so long hex values get hex's yardstick there.
         if let Some(min) = rule.spec.entropy
-            && entropy::shannon_entropy(secret) < min
+            && !(if rule.spec.generic {
+                entropy::is_random_enough(secret, min)
+            } else {
+                entropy::shannon_entropy(secret) >= min
+            })
         {
             return None;
         }
-        if let Some(validator) = rule.spec.validate
-            && !validate::validate(validator, secret)
-        {
-            return None;
-        }
-        if rule.spec.validate != Some(Validator::Pem) && filters::looks_like_placeholder(secret) {
-            return None;
-        }
-        let lower = secret.to_ascii_lowercase();
-        if rule
+        let format_rejected = rule
             .spec
-            .stopwords
-            .iter()
-            .any(|w| memchr::memmem::find(&lower, w.to_ascii_lowercase().as_bytes()).is_some())
-        {
+            .validate
+            .is_some_and(|validator| !validate::validate(validator, secret));
+        if !format_rejected && self.is_false_positive(rule, input.content, &span, lines) {
             return None;
         }
         let line_range = lines.line_range(span.start);
@@ -480,7 +481,42 @@ impl Engine {
             span,
             generic: rule.spec.generic,
             allowed,
+            format_rejected,
         })
+    }
+
+    /// The value-level filters: placeholders, published test keys, stopwords
+    /// and, for catch-all rules, values that are not random.
+    fn is_false_positive(
+        &self,
+        rule: &CompiledRule,
+        content: &[u8],
+        span: &Range<usize>,
+        lines: &LineIndex,
+    ) -> bool {
+        let secret = &content[span.clone()];
+        if rule.spec.validate != Some(Validator::Pem) && filters::looks_like_placeholder(secret) {
+            return true;
+        }
+        if filters::is_published_non_secret(secret) {
+            return true;
+        }
+        // A format check is stronger evidence than the letters; without one,
+        // a value that reads as words (`ThisIsTheBucketName`) is no key.
+        if rule.spec.validate.is_none() && filters::reads_as_words(secret) {
+            return true;
+        }
+        if rule.spec.generic {
+            let before = &content[lines.line_range(span.start).start..span.start];
+            if filters::generic_value_is_benign(secret, before) {
+                return true;
+            }
+        }
+        let lower = secret.to_ascii_lowercase();
+        rule.spec
+            .stopwords
+            .iter()
+            .any(|w| memchr::memmem::find(&lower, w.to_ascii_lowercase().as_bytes()).is_some())
     }
 }
 
@@ -548,10 +584,12 @@ fn near_new_lines<'c>(
 }
 
 /// Drops a generic rule's hit where a specific rule matched overlapping
-/// text (even if that match was allowed), and repeated hits of one span,
-/// keeping the first rule's; then drops allowed hits.
+/// text (even if that match was allowed or failed its format check), and
+/// repeated hits of one span, keeping the first rule's; then drops allowed
+/// and rejected hits, and file-name hits in a file whose content already
+/// has a finding (the content finding says which secret to rotate).
 fn prefer_specific(mut hits: Vec<Hit>) -> Vec<Finding> {
-    hits.sort_by_key(|h| (h.generic, h.span.start));
+    hits.sort_by_key(|h| (h.generic && !h.format_rejected, h.span.start));
     let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
     for hit in hits {
         let overlaps = |k: &Hit| {
@@ -569,10 +607,11 @@ fn prefer_specific(mut hits: Vec<Hit>) -> Vec<Finding> {
             kept.push(hit);
         }
     }
-    kept.into_iter()
-        .filter(|h| !h.allowed)
-        .map(|h| h.finding)
-        .collect()
+    kept.retain(|h| !h.allowed && !h.format_rejected);
+    if kept.iter().any(|h| !h.finding.file_rule) {
+        kept.retain(|h| !h.finding.file_rule);
+    }
+    kept.into_iter().map(|h| h.finding).collect()
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub fn validate(validator: Validator, secret: &[u8]) -> bool {
         Validator::Jwt => jwt(secret),
         Validator::Pem => pem(secret),
         Validator::Base64Json => base64_json(secret),
+        Validator::BasicAuth => basic_auth(secret),
     }
 }
 
@@ -75,21 +76,17 @@ fn jwt(secret: &[u8]) -> bool {
 }
 
 /// The lines between BEGIN and END are base64 long enough to hold a key.
-/// Tolerated around the base64: `Name: value` headers (legacy encrypted
-/// keys' Proc-Type/DEK-Info, PGP armour's Version/Comment), blank lines,
-/// CRLF line ends, indentation (YAML block scalars), quotes and commas
-/// (string literals), JSON `\n` escapes, and PGP armour's `=XXXX` CRC-24
-/// checksum line.
+/// Tolerated around the base64, so a key pasted into code or config is
+/// still recognised: `Name: value` headers (legacy encrypted keys'
+/// Proc-Type/DEK-Info, PGP armour's Version/Comment), blank lines, CRLF,
+/// indentation (YAML block scalars), string escapes (`\n`, `\\n`, `\r`),
+/// quotes, commas, `+` concatenation and line-continuation backslashes, and
+/// PGP armour's `=XXXX` CRC-24 checksum line.
 fn pem(secret: &[u8]) -> bool {
     let text = String::from_utf8_lossy(secret);
     let mut body = String::new();
-    // JSON-escaped keys put the whole block on one line with `\n`.
-    let pieces = text.lines().flat_map(|line| line.split("\\n"));
-    for piece in pieces {
-        let piece = piece
-            .trim()
-            .trim_matches(|c| c == '"' || c == '\'' || c == ',')
-            .trim();
+    for line in unescape_line_breaks(&text).lines() {
+        let piece = strip_string_syntax(line);
         if piece.is_empty()
             || piece.starts_with("-----")
             || piece.contains(':')
@@ -99,13 +96,60 @@ fn pem(secret: &[u8]) -> bool {
         }
         body.push_str(piece);
     }
-    let body: String = body.chars().filter(|c| !c.is_whitespace()).collect();
     if body.len() < 64 {
         return false;
     }
     body.bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
         && LENIENT_STANDARD.decode(&body).is_ok()
+}
+
+/// The base64 inside a line of a string literal: without indentation,
+/// quotes, commas, semicolons, continuation backslashes, and `+` where it
+/// joins literals (a `+` touching base64 is part of it).
+fn strip_string_syntax(line: &str) -> &str {
+    let is_syntax = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | ',' | ';' | '\\');
+    let mut piece = line.trim_matches(is_syntax);
+    loop {
+        let joined = piece
+            .strip_prefix('+')
+            .filter(|rest| rest.starts_with(is_syntax))
+            .or_else(|| {
+                piece
+                    .strip_suffix('+')
+                    .filter(|rest| rest.ends_with(is_syntax))
+            });
+        match joined {
+            Some(rest) => piece = rest.trim_matches(is_syntax),
+            None => return piece,
+        }
+    }
+}
+
+/// Turns escaped line breaks (`\n`, `\r`, and their doubly escaped forms
+/// in JSON-encoded source) into real ones.
+fn unescape_line_breaks(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let mut backslashes = 1;
+        while chars.peek() == Some(&'\\') {
+            chars.next();
+            backslashes += 1;
+        }
+        match chars.peek() {
+            Some('n') | Some('r') if backslashes <= 2 => {
+                chars.next();
+                out.push('\n');
+            }
+            _ => (0..backslashes).for_each(|_| out.push('\\')),
+        }
+    }
+    out
 }
 
 /// PGP armour ends its body with `=` and four base64 characters (CRC-24).
@@ -115,6 +159,23 @@ fn is_armor_checksum(line: &str) -> bool {
         && line[1..]
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+}
+
+/// Basic credentials decode to printable `user:password`, both parts
+/// present; prose after the word "Basic" decodes to binary noise.
+fn basic_auth(secret: &[u8]) -> bool {
+    let Ok(decoded) = LENIENT_STANDARD.decode(secret) else {
+        return false;
+    };
+    let Ok(text) = std::str::from_utf8(&decoded) else {
+        return false;
+    };
+    match text.split_once(':') {
+        Some((user, password)) => {
+            !user.is_empty() && !password.is_empty() && text.chars().all(|c| !c.is_control())
+        }
+        None => false,
+    }
 }
 
 fn base64_json(secret: &[u8]) -> bool {
@@ -184,6 +245,47 @@ mod tests {
             "-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: GnuPG v2\nComment: Build <ci@example.org>\n\n{BODY}=YCD2\n-----END PGP PRIVATE KEY BLOCK-----"
         );
         assert!(validate(Validator::Pem, pgp.as_bytes()), "PGP armour");
+    }
+
+    #[test]
+    fn pem_bodies_pasted_into_code_are_read() {
+        let lines: Vec<&str> = BODY.lines().collect();
+        let gradle = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\\n\\\n{}\\n\\\n{}\\n\\\n-----END RSA PRIVATE KEY-----",
+            lines[0], lines[1]
+        );
+        assert!(validate(Validator::Pem, gradle.as_bytes()), "{gradle}");
+        let notebook = format!(
+            "-----BEGIN PRIVATE KEY-----\\\\n{}\\\\n{}\\\\n-----END PRIVATE KEY-----",
+            lines[0], lines[1]
+        );
+        assert!(validate(Validator::Pem, notebook.as_bytes()), "{notebook}");
+        let concatenated = format!(
+            "-----BEGIN PRIVATE KEY-----\\n\" +\n    \"{}+\\n\" +\n    \"{}\\n\" +\n    \"-----END PRIVATE KEY-----",
+            lines[0], lines[1]
+        );
+        assert!(
+            validate(Validator::Pem, concatenated.as_bytes()),
+            "{concatenated}"
+        );
+        let cells = format!(
+            "-----BEGIN PGP PRIVATE KEY BLOCK-----\\n\",\n    \"\\n\",\n    \"{}\\n\",\n    \"{}\\n\",\n    \"=YCD2\\n\",\n    \"-----END PGP PRIVATE KEY BLOCK-----",
+            lines[0], lines[1]
+        );
+        assert!(validate(Validator::Pem, cells.as_bytes()), "{cells}");
+    }
+
+    #[test]
+    fn basic_credentials_decode_to_user_and_password() {
+        assert!(validate(
+            Validator::BasicAuth,
+            b"Z3JhZmFuYTphUVhaN3gzMnJSOVVnYlVmdg=="
+        ));
+        assert!(!validate(Validator::BasicAuth, b"authentication"));
+        assert!(
+            !validate(Validator::BasicAuth, b"dXNlcm5hbWU="),
+            "no password"
+        );
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub enum Validator {
     Pem,
     /// The secret is base64 of a JSON object.
     Base64Json,
+    /// HTTP Basic credentials: base64 of printable `user:password`.
+    BasicAuth,
 }
 
 /// One rule as written in TOML.
