@@ -725,6 +725,77 @@ mod tests {
         }
     }
 
+    fn builtin_engine() -> Engine {
+        Engine::from_specs(rules::builtin_rules().unwrap(), Vec::new()).unwrap()
+    }
+
+    /// Rule id and line of every finding in one file.
+    fn findings(engine: &Engine, path: &str, text: &str) -> Vec<(String, u32)> {
+        let input = ScanInput::whole(RepoPath::new(path), text.as_bytes());
+        let outcome = engine.scan(&input).unwrap();
+        outcome
+            .findings
+            .iter()
+            .map(|f| (f.rule_id.clone(), f.start.line))
+            .collect()
+    }
+
+    #[test]
+    fn a_token_that_fails_its_own_checksum_is_not_reported_by_a_catch_all_rule() {
+        let engine = builtin_engine();
+        let bad_crc = "GITHUB_TOKEN = \"ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8024xXX\"\n";
+        assert_eq!(findings(&engine, "deploy.py", bad_crc), vec![]);
+        let good = "GITHUB_TOKEN = \"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\"\n";
+        assert_eq!(
+            findings(&engine, "deploy.py", good),
+            vec![("github-pat-classic".to_string(), 1)]
+        );
+    }
+
+    #[test]
+    fn a_jwt_whose_segments_are_not_json_is_not_reported_under_a_token_name() {
+        let engine = builtin_engine();
+        let text = "MOCK_ACCESS_TOKEN = \"eyJzlPMusri0HmQTknTC84dbl9Fn9gAmL4H34I.eyJ_dUJsDTUToa0B6RCzdOTuck9B7kzs.yT-qmmy1giYESFMdi5CfgfMit4hpOyXqkX_3\"\n";
+        assert_eq!(findings(&engine, "test_api.py", text), vec![]);
+    }
+
+    #[test]
+    fn a_dotenv_file_with_a_secret_is_reported_once_at_the_secret() {
+        let engine = builtin_engine();
+        let text = "DEBUG=1\nSTRIPE_KEY=sk_live_xiRGHOY32nfr5pyzPCB9t203\n";
+        assert_eq!(
+            findings(&engine, "app/.env", text),
+            vec![("stripe-secret-key".to_string(), 2)]
+        );
+        assert_eq!(
+            findings(&engine, "app/.env", "DEBUG=1\n"),
+            vec![("dotenv-file".to_string(), 1)]
+        );
+    }
+
+    #[test]
+    fn published_test_and_publishable_keys_are_not_secrets() {
+        let engine = builtin_engine();
+        let text = "STRIPE_SECRET_KEY = \"sk_test_zRAqyomV3dgFRMvcpRj46mcp\"\n\
+                    STRIPE_PUBLISHABLE_KEY = \"pk_live_KFkcIBMifKb1KnjJQbQqtuGy\"\n";
+        assert_eq!(findings(&engine, "settings.py", text), vec![]);
+    }
+
+    #[test]
+    fn identifiers_ids_and_digests_under_secret_names_are_not_secrets() {
+        let engine = builtin_engine();
+        let text = "FORCE_CHANGE_PASSWORD = \"FORCE_CHANGE_PASSWORD\"\n\
+                    token_type = 'quoted-string'\n\
+                    \"alias/aws/secretsmanager\": \"fee5173a-3972-428e-ae73-cd4c2a371222\",\n\
+                    \"AWS::IAM::AccessKey\": \"62d91b17309e76c8\",\n\
+                    api_key_sha256 = \"484557880602a759bb4edc1d2524f0d4a83fa802af4581b87d3a3cd6c09a966f\"\n\
+                    \"private_key_id\": \"0566171e1b68bec307bfe5fbb58290c1567768d0\",\n\
+                    password = \"admin123\"\n";
+        assert_eq!(findings(&engine, "providers.py", text), vec![]);
+        let real = "INTERNAL_API_TOKEN = \"c43fada4aa948adce551e54df81d03a8375e7d67\"\n";
+        assert_eq!(findings(&engine, "providers.py", real).len(), 1);
+    }
+
     #[test]
     fn added_lines_touching() {
         let added = AddedLines::Ranges(vec![3..5, 9..10]);
