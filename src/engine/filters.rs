@@ -126,8 +126,10 @@ pub fn is_published_non_secret(secret: &[u8]) -> bool {
 /// Checks for catch-all rules, which matched a secret-sounding name and must
 /// now judge whether the value was generated: ids, digests and words are
 /// not. `before` is the text on the secret's line before it (the key).
-/// (`reads_as_words` alone also applies to specific rules without a format
-/// check; see the engine.)
+///
+/// Specific rules do not get these: their formats are random by
+/// construction, and a fixed prefix such as AWS's `ASIA` plus sixteen
+/// upper-case characters reads as words too often (about 1 in 250).
 pub fn generic_value_is_benign(secret: &[u8], before: &[u8]) -> bool {
     (is_uuid(secret) && !follows_bearer(before))
         || names_an_identifier(before)
@@ -295,7 +297,7 @@ const WORDY_TENTHS: usize = 6;
 /// True when most of the value is made of pronounceable words, as in
 /// identifiers, phrases and hand-typed passwords; generated values almost
 /// never are (about 1 in 1,000 random 12-character strings).
-pub fn reads_as_words(secret: &[u8]) -> bool {
+fn reads_as_words(secret: &[u8]) -> bool {
     let wordy: usize = letter_runs(secret)
         .into_iter()
         .filter(|run| is_word_like(run))

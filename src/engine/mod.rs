@@ -501,11 +501,6 @@ impl Engine {
         if filters::is_published_non_secret(secret) {
             return true;
         }
-        // A format check is stronger evidence than the letters; without one,
-        // a value that reads as words (`ThisIsTheBucketName`) is no key.
-        if rule.spec.validate.is_none() && filters::reads_as_words(secret) {
-            return true;
-        }
         if rule.spec.generic {
             let before = &content[lines.line_range(span.start).start..span.start];
             if filters::generic_value_is_benign(secret, before) {
