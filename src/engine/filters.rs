@@ -123,6 +123,36 @@ pub fn is_published_non_secret(secret: &[u8]) -> bool {
         .any(|p| secret.starts_with(p.as_bytes()))
 }
 
+/// File names of lockfiles, checksum lists, minified bundles and source
+/// maps: generated, full of hashes and random identifiers, never edited by
+/// hand. Catch-all rules skip them; specific rules still run there.
+const GENERATED_FILE_SUFFIXES: &[&str] = &[
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+    "poetry.lock",
+    "Pipfile.lock",
+    "uv.lock",
+    "Cargo.lock",
+    "Gemfile.lock",
+    "composer.lock",
+    "go.sum",
+    "packages.lock.json",
+    ".min.js",
+    ".min.css",
+    ".js.map",
+    ".css.map",
+];
+
+/// True for a path whose file is generated (see `GENERATED_FILE_SUFFIXES`).
+pub fn is_generated_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    GENERATED_FILE_SUFFIXES
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
+}
+
 /// Checks for catch-all rules, which matched a secret-sounding name and must
 /// now judge whether the value was generated: ids, digests and words are
 /// not. `before` is the text on the secret's line before it (the key).
@@ -464,5 +494,20 @@ mod tests {
     fn identifiers_split_into_words() {
         let runs = letter_runs(b"HTTPServer_errorCode2x");
         assert_eq!(runs, vec![&b"HTTP"[..], b"Server", b"error", b"Code", b"x"]);
+    }
+
+    #[test]
+    fn lockfiles_and_bundles_are_generated() {
+        for path in [
+            "package-lock.json",
+            "web/yarn.lock",
+            "go.sum",
+            "static/app.min.js",
+        ] {
+            assert!(is_generated_file(path), "{path}");
+        }
+        for path in ["src/lock.rs", "config/go.summary", "app.js"] {
+            assert!(!is_generated_file(path), "{path}");
+        }
     }
 }

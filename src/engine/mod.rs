@@ -447,6 +447,9 @@ impl Engine {
             .spec
             .validate
             .is_some_and(|validator| !validate::validate(validator, secret));
+        if rule.spec.generic && !format_rejected && filters::is_generated_file(path_text) {
+            return None;
+        }
         if !format_rejected && self.is_false_positive(rule, input.content, &span, lines) {
             return None;
         }
