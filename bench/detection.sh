@@ -16,8 +16,8 @@
 #
 # Environment:
 #   LEAKGATE_BIN=...   scan with this binary instead of building target/release/leakgate
-#   SEEDS="42 7"       labeled-corpus seeds (each gets its own column)
-#   FILES_PER_KIND=15  files per file kind in the labeled corpus
+#   SEEDS="42 7:40"    labeled corpora, SEED or SEED:FILES_PER_KIND (each gets a column)
+#   FILES_PER_KIND=15  files per file kind when a seed does not say
 #   MAKE_CORPUS=...    the corpus builder, when CORPUS_DIR is not given
 #   WORK_DIR=...       keep reports here (default: a temp dir, removed at exit)
 #
@@ -28,7 +28,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 python="${PYTHON:-python3}"
-seeds="${SEEDS:-42 7}"
+seeds="${SEEDS:-42 7:40}"
 per_kind="${FILES_PER_KIND:-15}"
 
 fail() { echo "detection.sh: $*" >&2; exit 2; }
@@ -85,11 +85,14 @@ if command -v gitleaks >/dev/null 2>&1; then scanners+=(gitleaks); fi
 echo "== scanning $big"
 for s in "${scanners[@]}"; do scan_big "$s" "$work/$s-big.json"; done
 
-for seed in $seeds; do
-  echo "== labeled corpus, seed $seed, $per_kind files per kind"
-  SEED="$seed" FILES_PER_KIND="$per_kind" WORK_DIR="$work/labeled-$seed" SCORE_JSON=1 \
-    "$here/accuracy/run.sh" "$bin" >"$work/labeled-$seed.log" 2>&1 \
-    || { cat "$work/labeled-$seed.log" >&2; fail "the labeled benchmark failed for seed $seed"; }
+for spec in $seeds; do
+  seed="${spec%%:*}"
+  files="$per_kind"
+  if [[ "$spec" == *:* ]]; then files="${spec#*:}"; fi
+  echo "== labeled corpus, seed $seed, $files files per kind"
+  SEED="$seed" FILES_PER_KIND="$files" WORK_DIR="$work/labeled-$spec" SCORE_JSON=1 \
+    "$here/accuracy/run.sh" "$bin" >"$work/labeled-$spec.log" 2>&1 \
+    || { cat "$work/labeled-$spec.log" >&2; fail "the labeled benchmark failed for seed $spec"; }
 done
 
 "$python" - "$work" "$big" "$seeds" "${scanners[@]}" <<'PY'
@@ -120,8 +123,8 @@ def row(label, values):
     print(f"  {label:<28}" + "".join(f"{v:>{width}}" for v in values))
 
 print()
-print("Detection quality")
-row("", [f"{s} s{seed}" for s, seed in columns])
+print("Detection quality (labeled columns: SEED or SEED:FILES_PER_KIND)")
+row("", [f"{s} {seed}" for s, seed in columns])
 bigs = {s: big_findings(s) for s in scanners}
 row("big corpus: findings", [str(len(bigs[s][0])) for s, _ in columns])
 row("big corpus: scan seconds", [bigs[s][2] for s, _ in columns])
@@ -143,7 +146,7 @@ for s, seed in columns:
     if sc is None:
         continue
     print()
-    print(f"{s}, seed {seed}: per-type recall, worst first (types at 100% summarised)")
+    print(f"{s}, labeled corpus {seed}: per-type recall, worst first")
     perfect = [t for t in sc["per_type"] if t["recall"] >= 1.0]
     for t in sc["per_type"]:
         if t["recall"] < 1.0:
