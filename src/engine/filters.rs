@@ -199,8 +199,8 @@ fn names_an_identifier(before: &[u8]) -> bool {
     match stem.last() {
         None => true,
         Some(b'_' | b'-' | b'.') => true,
-        // camelCase: `clientId`, but not `paid` or `Android`.
-        Some(c) => key.ends_with(b"Id") && (c.is_ascii_lowercase() || c.is_ascii_digit()),
+        // camelCase: `clientId`, `clientID`, but not `paid`, `Android` or `ANDROID`.
+        Some(c) => !key.ends_with(b"id") && (c.is_ascii_lowercase() || c.is_ascii_digit()),
     }
 }
 
@@ -265,10 +265,40 @@ fn is_digest(secret: &[u8], before: &[u8]) -> bool {
         return true;
     }
     let key = &before[before.len().saturating_sub(KEY_WINDOW)..];
-    let key = key.to_ascii_lowercase();
-    DIGEST_WORDS
-        .iter()
-        .any(|w| memchr::memmem::find(&key, w.as_bytes()).is_some())
+    name_words(key).iter().any(|word| is_digest_word(word))
+}
+
+/// A word of a key that names a digest: one of `DIGEST_WORDS`, its plural,
+/// or followed by digits (`sha256`, `md5`, `crc32`), but not a longer word
+/// that starts the same (`shared`, `hashicorp`).
+fn is_digest_word(word: &[u8]) -> bool {
+    DIGEST_WORDS.iter().any(|w| {
+        word.strip_prefix(w.as_bytes()).is_some_and(|rest| {
+            matches!(rest, b"" | b"s" | b"es") || rest.iter().all(u8::is_ascii_digit)
+        })
+    })
+}
+
+/// The lower-cased words of a key: split at anything but letters and
+/// digits, and where a capital follows a lower-case letter (`commitSha`).
+fn name_words(key: &[u8]) -> Vec<Vec<u8>> {
+    let mut words: Vec<Vec<u8>> = Vec::new();
+    let mut current = Vec::new();
+    let mut prev = 0u8;
+    for &b in key {
+        let camel = prev.is_ascii_lowercase() && b.is_ascii_uppercase();
+        if (!b.is_ascii_alphanumeric() || camel) && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        if b.is_ascii_alphanumeric() {
+            current.push(b.to_ascii_lowercase());
+        }
+        prev = b;
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
 }
 
 fn is_hex(bytes: &[u8]) -> bool {
@@ -434,6 +464,8 @@ mod tests {
                 "EXPECTED_SHA1 = \"",
             ),
             ("a8f5f167f44f4964e6c998dee827110c", "ETAG_MD5="),
+            ("a8f5f167f44f4964e6c998dee827110c", "const commitSha = '"),
+            ("Zk3Qm9TfV2bXw8LpR4sN7yH1", "\"oauthClientID\": \""),
             (
                 "9d8c3e5f2a7b41d6e0c8f3a2b5d7e9f1c4a6b8d0",
                 "uses: acme/deploy@",
@@ -482,6 +514,14 @@ mod tests {
             ("Tr0ub4dor&3x", "password = '"),
             ("kq7dhw2mzp4vx9", "api_key="),
             ("Zk3Qm9TfV2bXw8LpR4sN7yH1", "ANDROID_KEY_PAID = \""),
+            (
+                "c43fada4aa948adce551e54df81d03a8375e7d67",
+                "SHARED_SECRET = \"",
+            ),
+            (
+                "c43fada4aa948adce551e54df81d03a8375e7d67",
+                "hashicorp_token: ",
+            ),
         ] {
             assert!(
                 !generic_value_is_benign(value.as_bytes(), before.as_bytes()),
