@@ -163,6 +163,7 @@ pub fn is_generated_file(path: &str) -> bool {
 pub fn generic_value_is_benign(secret: &[u8], before: &[u8]) -> bool {
     (is_uuid(secret) && !follows_bearer(before))
         || names_an_identifier(before)
+        || is_public_key_material(secret, before)
         || is_digest(secret, before)
         || is_short_hex_id(secret)
         || reads_as_words(secret)
@@ -202,6 +203,34 @@ fn names_an_identifier(before: &[u8]) -> bool {
         // camelCase: `clientId`, `clientID`, but not `paid`, `Android` or `ANDROID`.
         Some(c) => !key.ends_with(b"id") && (c.is_ascii_lowercase() || c.is_ascii_digit()),
     }
+}
+
+/// Base64 openings of SSH public key blobs (`ssh-rsa`, `ssh-ed25519`,
+/// `ecdsa-sha2-…`, `ssh-dss`), as in `authorized_keys` and `known_hosts`.
+const SSH_PUBLIC_BLOB_PREFIXES: &[&str] = &[
+    "AAAAB3NzaC1",
+    "AAAAC3NzaC1",
+    "AAAAE2VjZHNh",
+    "AAAAB3NzaC1kc3",
+];
+
+/// Public keys and certificates are meant to be shared: an SSH public key
+/// blob, or a value under a key that names a public key (`public_key`,
+/// `jwtPublicKey`) or a certificate (`tls_cert`), unless the key also says
+/// private or secret (`cert_key`, `cert_private_key` hold private keys).
+fn is_public_key_material(secret: &[u8], before: &[u8]) -> bool {
+    if SSH_PUBLIC_BLOB_PREFIXES
+        .iter()
+        .any(|p| secret.starts_with(p.as_bytes()))
+    {
+        return true;
+    }
+    let words = name_words(key_name(before));
+    let has = |names: &[&[u8]]| words.iter().any(|w| names.contains(&w.as_slice()));
+    let secret_word = has(&[b"private", b"secret", b"password", b"pass", b"passphrase"]);
+    let public = has(&[b"public", b"pub", b"pubkey", b"publickey"]);
+    let certificate = has(&[b"cert", b"certificate", b"crt"]) && !has(&[b"key"]);
+    (public || certificate) && !secret_word
 }
 
 /// `8-4-4-4-12` hex: request, tenant and resource ids, not credentials.
@@ -486,6 +515,8 @@ mod tests {
             ("ContactFlowModuleAliasSummaryList", "\"result_key\": \""),
             ("admin123", "password: \""),
             ("wrong-Password1", "\"password\": \""),
+            ("AAAAC3NzaC1lZDI1NTE5AAAAIOgYEQ2gk4xx", "deploy_key = \""),
+            ("MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE", "jwtPublicKey: \""),
             (
                 "0566171e1b68bec307bfe5fbb58290c1567768d0",
                 "  \"private_key_id\": \"",
