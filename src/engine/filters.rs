@@ -161,12 +161,22 @@ pub fn is_generated_file(path: &str) -> bool {
 /// construction, and a fixed prefix such as AWS's `ASIA` plus sixteen
 /// upper-case characters reads as words too often (about 1 in 250).
 pub fn generic_value_is_benign(secret: &[u8], before: &[u8]) -> bool {
-    (is_uuid(secret) && !follows_bearer(before))
+    is_variable_reference(secret)
+        || (is_uuid(secret) && !follows_bearer(before))
         || names_an_identifier(before)
         || is_public_key_material(secret, before)
         || is_digest(secret, before)
         || is_short_hex_id(secret)
         || reads_as_words(secret)
+}
+
+/// `$NAME`: a shell or PHP variable, filled in elsewhere.
+fn is_variable_reference(secret: &[u8]) -> bool {
+    secret.len() > 1
+        && secret[0] == b'$'
+        && secret[1..]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
 }
 
 /// `Bearer <value>`: whatever the value looks like, it is a credential.
@@ -244,10 +254,13 @@ fn is_uuid(secret: &[u8]) -> bool {
 }
 
 /// Digest notations that name their algorithm (`sha256:…`, SRI's
-/// `sha512-…`, go.sum's `h1:…`).
+/// `sha512-…`, go.sum's `h1:…`), and password hashes in crypt(3) or
+/// Django/Werkzeug notation (`$2b$12$…`, `pbkdf2_sha256$…`): a hash of a
+/// password is not the password.
 const DIGEST_PREFIXES: &[&str] = &[
     "sha1:", "sha1-", "sha224:", "sha256:", "sha256-", "sha384:", "sha384-", "sha512:", "sha512-",
-    "md5:", "md5-", "h1:",
+    "md5:", "md5-", "h1:", "$1$", "$2a$", "$2b$", "$2y$", "$5$", "$6$", "$argon2", "$scrypt$",
+    "pbkdf2_", "pbkdf2:", "scrypt:",
 ];
 
 /// Words that, in the key before a hex value, say it is a digest, a commit
