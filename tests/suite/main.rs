@@ -6,6 +6,7 @@ mod util;
 mod baseline;
 mod commit_hook;
 mod config;
+mod detection;
 mod doctor;
 mod gitleaks;
 mod history;
