@@ -64,7 +64,7 @@ fn generated_text(bytes: usize) -> Vec<u8> {
 /// over the files.
 fn planted_text(bytes: usize) -> Vec<u8> {
     let mut text = generated_text(bytes);
-    let examples: Vec<String> = rules::builtin_rules()
+    let examples: Vec<String> = rules::builtin_rules_with_examples()
         .unwrap()
         .into_iter()
         .filter(|r| r.regex.is_some())

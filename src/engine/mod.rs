@@ -101,16 +101,47 @@ pub struct ScanOutcome {
 
 struct CompiledRule {
     spec: RuleSpec,
-    path: Option<MetaRegex>,
-    path_exclude: Option<MetaRegex>,
+    paths: OnceLock<Result<PathFilter, String>>,
     regex: OnceLock<Result<RuleRegex, String>>,
 }
 
+/// A rule's `path` and `path_exclude`, compiled.
+struct PathFilter {
+    include: Option<MetaRegex>,
+    exclude: Option<MetaRegex>,
+}
+
+impl PathFilter {
+    fn compile(spec: &RuleSpec) -> Result<Self, String> {
+        let compile = |pattern: &Option<toml::Spanned<String>>, key: &str| {
+            pattern
+                .as_ref()
+                .map(|p| matcher::compile_path(p.get_ref()))
+                .transpose()
+                .map_err(|e| format!("rule {} has an invalid {key} regex: {e}", spec.id()))
+        };
+        Ok(PathFilter {
+            include: compile(&spec.path, "path")?,
+            exclude: compile(&spec.path_exclude, "path_exclude")?,
+        })
+    }
+}
+
 impl CompiledRule {
-    /// Does the rule apply to a file at this path at all?
-    fn applies_to(&self, path: &[u8]) -> bool {
-        self.path.as_ref().is_none_or(|p| p.is_match(path))
-            && !self.path_exclude.as_ref().is_some_and(|p| p.is_match(path))
+    /// Does the rule apply to a file at this path at all? Path regexes
+    /// compile on first use, like content regexes: a content rule's are
+    /// needed only once its keyword shows up.
+    fn applies_to(&self, path: &[u8]) -> Result<bool> {
+        if self.spec.path.is_none() && self.spec.path_exclude.is_none() {
+            return Ok(true);
+        }
+        let filter = self
+            .paths
+            .get_or_init(|| PathFilter::compile(&self.spec))
+            .as_ref()
+            .map_err(|err| anyhow!("{err}"))?;
+        Ok(filter.include.as_ref().is_none_or(|p| p.is_match(path))
+            && !filter.exclude.as_ref().is_some_and(|p| p.is_match(path)))
     }
 
     /// Parses the content regex on first use: most rules never see a
@@ -167,23 +198,9 @@ impl Engine {
             if spec.regex.is_none() && spec.path.is_none() {
                 bail!("rule {} has neither a regex nor a path", spec.id());
             }
-            let path =
-                match &spec.path {
-                    Some(p) => Some(matcher::compile_path(p.get_ref()).map_err(|e| {
-                        anyhow!("rule {} has an invalid path regex: {e}", spec.id())
-                    })?),
-                    None => None,
-                };
-            let path_exclude = match &spec.path_exclude {
-                Some(p) => Some(matcher::compile_path(p.get_ref()).map_err(|e| {
-                    anyhow!("rule {} has an invalid path_exclude regex: {e}", spec.id())
-                })?),
-                None => None,
-            };
             rules.push(CompiledRule {
                 spec,
-                path,
-                path_exclude,
+                paths: OnceLock::new(),
                 regex: OnceLock::new(),
             });
         }
@@ -316,7 +333,7 @@ impl Engine {
     fn scan_blob(&self, input: &ScanInput) -> Result<ScanOutcome> {
         let path_text = input.path.to_string_lossy();
         let mut hits = Vec::new();
-        self.match_file_names(input, &path_text, &mut hits);
+        self.match_file_names(input, &path_text, &mut hits)?;
 
         let content = input.content;
         let sniff = &content[..content.len().min(BINARY_SNIFF_LEN)];
@@ -341,7 +358,7 @@ impl Engine {
             if rule.spec.regex.is_none() {
                 continue;
             }
-            if !rule.applies_to(path_text.as_bytes()) {
+            if !rule.applies_to(path_text.as_bytes())? {
                 continue;
             }
             let regex = rule.regex()?;
@@ -376,9 +393,14 @@ impl Engine {
         })
     }
 
-    fn match_file_names(&self, input: &ScanInput, path_text: &str, hits: &mut Vec<Hit>) {
+    fn match_file_names(
+        &self,
+        input: &ScanInput,
+        path_text: &str,
+        hits: &mut Vec<Hit>,
+    ) -> Result<()> {
         for rule in self.rules.iter().filter(|r| r.spec.is_path_only()) {
-            if !rule.applies_to(path_text.as_bytes()) {
+            if !rule.applies_to(path_text.as_bytes())? {
                 continue;
             }
             let name = input.path.file_name();
@@ -414,6 +436,7 @@ impl Engine {
                 format_rejected: false,
             });
         }
+        Ok(())
     }
 
     /// Runs every check a regex match must pass to become a finding.
@@ -685,7 +708,7 @@ mod tests {
     /// blob reports.
     #[test]
     fn keyword_regions_report_what_the_whole_blob_search_reports() {
-        let specs = rules::builtin_rules().unwrap();
+        let specs = rules::builtin_rules_with_examples().unwrap();
         let mut text = String::new();
         for (i, spec) in specs.iter().enumerate() {
             for example in spec.examples.iter().chain(&spec.negative_examples) {

@@ -10,9 +10,13 @@ use toml::Spanned;
 
 use crate::config::SourceText;
 
-/// The built-in rule set, compiled into the binary so leakgate works with no
-/// config at all.
+/// The built-in rule set with its examples, compiled into the binary so
+/// leakgate works with no config at all and can check its own rules.
 pub const BUILTIN_RULES: &str = include_str!("builtin.toml");
+/// The same rules without examples or comments (written by the build
+/// script): what a scan loads, since parsing is most of a small commit's
+/// start-up.
+const BUILTIN_RULES_RUNTIME: &str = include_str!(concat!(env!("OUT_DIR"), "/builtin-runtime.toml"));
 pub const BUILTIN_RULES_NAME: &str = "<built-in rules>";
 
 /// Structural checks a rule can ask for, beyond its regex.
@@ -90,7 +94,14 @@ pub fn parse_rules(source: &SourceText) -> Result<Vec<RuleSpec>> {
     Ok(file.rules)
 }
 
+/// The built-in rules as a scan uses them: without examples.
 pub fn builtin_rules() -> Result<Vec<RuleSpec>> {
+    parse_rules(&SourceText::new(BUILTIN_RULES_NAME, BUILTIN_RULES_RUNTIME))
+        .context("the built-in rule set is malformed (a bug in leakgate)")
+}
+
+/// The built-in rules with their examples and negative examples.
+pub fn builtin_rules_with_examples() -> Result<Vec<RuleSpec>> {
     parse_rules(&SourceText::new(BUILTIN_RULES_NAME, BUILTIN_RULES))
         .context("the built-in rule set is malformed (a bug in leakgate)")
 }
@@ -197,8 +208,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_runtime_rules_are_the_full_rules_without_their_examples() {
+        let mut full: toml::Table = BUILTIN_RULES.parse().unwrap();
+        let runtime: toml::Table = BUILTIN_RULES_RUNTIME.parse().unwrap();
+        let toml::Value::Array(rules) = full.get_mut("rules").unwrap() else {
+            panic!("rules is an array");
+        };
+        let mut stripped = 0;
+        for rule in rules.iter_mut() {
+            let rule = rule.as_table_mut().unwrap();
+            stripped += usize::from(rule.remove("examples").is_some());
+            rule.remove("negative_examples");
+        }
+        assert!(stripped > 200, "the full file has examples to strip");
+        assert_eq!(full, runtime);
+        assert!(BUILTIN_RULES_RUNTIME.len() < BUILTIN_RULES.len() / 2);
+    }
+
+    #[test]
     fn every_builtin_rule_matches_its_examples_and_none_of_its_negatives() {
-        let specs = builtin_rules().unwrap();
+        let specs = builtin_rules_with_examples().unwrap();
         let failures = check_rules(&specs).unwrap();
         assert!(
             failures.is_empty(),
