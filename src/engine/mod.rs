@@ -38,6 +38,7 @@ use allowlist::{Allowlist, Candidate};
 use matcher::RuleRegex;
 use prefilter::Prefilter;
 use regex_automata::meta::Regex as MetaRegex;
+use regex_automata::{Input, PatternSet};
 
 /// How many leading bytes git inspects to decide a blob is binary.
 const BINARY_SNIFF_LEN: usize = 8000;
@@ -174,6 +175,10 @@ pub struct Engine {
     /// Search every triggered rule over the whole blob, ignoring keyword
     /// regions: the reference the region search is tested against.
     whole_blobs_only: bool,
+    /// The file-name rules, in rule order, and one regex over all their
+    /// `path` patterns (pattern `i` is rule `file_name_rules[i]`'s).
+    file_name_rules: Vec<usize>,
+    file_names: OnceLock<Result<MetaRegex, String>>,
 }
 
 /// A candidate match inside one blob, before deduplication.
@@ -224,6 +229,9 @@ impl Engine {
             }
         }
         let prefilter = Prefilter::new(&prefilter_keywords)?;
+        let file_name_rules = (0..rules.len())
+            .filter(|&i| rules[i].spec.is_path_only())
+            .collect();
         Ok(Engine {
             rules,
             prefilter,
@@ -231,6 +239,8 @@ impl Engine {
             ignored: Vec::new(),
             config_warnings: Vec::new(),
             whole_blobs_only: false,
+            file_name_rules,
+            file_names: OnceLock::new(),
         })
     }
 
@@ -399,7 +409,35 @@ impl Engine {
         path_text: &str,
         hits: &mut Vec<Hit>,
     ) -> Result<()> {
-        for rule in self.rules.iter().filter(|r| r.spec.is_path_only()) {
+        if self.file_name_rules.is_empty() {
+            return Ok(());
+        }
+        let file_names = self
+            .file_names
+            .get_or_init(|| {
+                let patterns: Vec<&str> = self
+                    .file_name_rules
+                    .iter()
+                    .map(|&i| {
+                        self.rules[i]
+                            .spec
+                            .path
+                            .as_ref()
+                            .expect("file-name rule has a path")
+                    })
+                    .map(|p| p.get_ref().as_str())
+                    .collect();
+                matcher::compile_paths(&patterns)
+                    .map_err(|e| format!("the file-name rules' path regexes are invalid: {e}"))
+            })
+            .as_ref()
+            .map_err(|err| anyhow!("{err}"))?;
+        let mut matched = PatternSet::new(file_names.pattern_len());
+        file_names.which_overlapping_matches(&Input::new(path_text.as_bytes()), &mut matched);
+        for pattern in matched.iter() {
+            let rule = &self.rules[self.file_name_rules[pattern.as_usize()]];
+            // Rare (the path matched): now pay for the rule's own filter,
+            // which adds its `path_exclude`.
             if !rule.applies_to(path_text.as_bytes())? {
                 continue;
             }
