@@ -128,9 +128,78 @@ fn default_true() -> bool {
     true
 }
 
+/// `[scan]`: what a scan reads.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ScanSettings {}
+pub struct ScanSettings {
+    /// Files larger than this are not read and are listed as skipped
+    /// (`"1MB"`, `"512KiB"`, or a number of bytes). No limit by default.
+    pub max_file_size: Option<Spanned<FileSize>>,
+}
+
+impl ScanSettings {
+    /// The size limit in bytes, if one is set.
+    pub fn max_file_size(&self) -> Option<u64> {
+        self.max_file_size.as_ref().map(|size| size.get_ref().0)
+    }
+}
+
+/// A size in bytes written as a number or with a unit: `"1MB"` (10^6),
+/// `"1MiB"` (2^20), `"500 kB"`. Parsing is the `bytesize` crate's, so units
+/// mean what they mean elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileSize(pub u64);
+
+impl std::str::FromStr for FileSize {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() || !trimmed.starts_with(|c: char| c.is_ascii_digit()) {
+            return Err(format!(
+                "{text:?} is not a size; write a number of bytes or a size like \"1MB\" or \"512KiB\""
+            ));
+        }
+        let size = trimmed.parse::<bytesize::ByteSize>().map_err(|_| {
+            format!("{text:?} is not a size; write a number of bytes or a size like \"1MB\" or \"512KiB\"")
+        })?;
+        if size.as_u64() == 0 {
+            return Err(format!(
+                "{text:?} would skip every file; give a size above zero"
+            ));
+        }
+        Ok(FileSize(size.as_u64()))
+    }
+}
+
+impl<'de> Deserialize<'de> for FileSize {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = FileSize;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a size such as \"1MB\" or a number of bytes")
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<FileSize, E> {
+                match u64::try_from(v) {
+                    Ok(v) => self.visit_u64(v),
+                    Err(_) => Err(E::custom("a size cannot be negative")),
+                }
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<FileSize, E> {
+                v.to_string().parse().map_err(E::custom)
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<FileSize, E> {
+                v.parse().map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
 
 /// One allowlist entry: a finding is allowed when any one of its conditions
 /// holds.
@@ -250,6 +319,22 @@ mod tests {
         let err = LoadedConfig::parse(source).err().unwrap().to_string();
         assert!(err.starts_with("c.toml:2:1:"), "{err}");
         assert!(err.contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn max_file_size_takes_units_or_bytes() {
+        let size = |text: &str| {
+            let source = SourceText::new("c.toml", format!("[scan]\nmax_file_size = {text}\n"));
+            LoadedConfig::parse(source).map(|c| c.file.scan.max_file_size())
+        };
+        assert_eq!(size("\"1MB\"").unwrap(), Some(1_000_000));
+        assert_eq!(size("\"1 MiB\"").unwrap(), Some(1 << 20));
+        assert_eq!(size("\"1.5kb\"").unwrap(), Some(1500));
+        assert_eq!(size("4096").unwrap(), Some(4096));
+        for bad in ["\"big\"", "\"1 parsec\"", "0", "-5", "\"\"", "true"] {
+            let err = size(bad).unwrap_err().to_string();
+            assert!(err.starts_with("c.toml:2:17:"), "{bad}: {err}");
+        }
     }
 
     #[test]

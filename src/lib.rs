@@ -12,6 +12,7 @@ pub mod app;
 pub mod baseline;
 pub mod cli;
 pub mod config;
+pub mod content;
 pub mod doctor;
 pub mod engine;
 pub mod finding;

@@ -100,8 +100,19 @@ where
     results.into_iter().collect()
 }
 
-/// Reads one job's blob, works out its new lines and scans it.
+/// Reads one job's blob, works out its new lines and scans it. A blob over
+/// the size limit is not read: git's object header tells its size.
 fn scan_job(repo: &Repository, engine: &Engine, job: BlobJob) -> Result<ScannedBlob> {
+    if engine.max_file_size().is_some() {
+        let size = blob_size(repo, job.blob, &job.path)?;
+        if let Some(outcome) = engine.skip_too_large(&job.path, job.commit.as_ref(), size)? {
+            return Ok(ScannedBlob {
+                path: job.path,
+                size,
+                outcome,
+            });
+        }
+    }
     let blob = find_blob(repo, job.blob, &job.path)?;
     let content = blob.content();
     let added = match job.new_lines {
@@ -126,16 +137,30 @@ fn scan_job(repo: &Repository, engine: &Engine, job: BlobJob) -> Result<ScannedB
     })
 }
 
+/// A blob's size from its object header, without inflating it.
+fn blob_size(repo: &Repository, oid: Oid, path: &RepoPath) -> Result<u64> {
+    let odb = repo
+        .odb()
+        .map_err(|err| anyhow!("cannot open the object database: {}", err.message()))?;
+    let (size, _) = odb
+        .read_header(oid)
+        .map_err(|err| missing_object(oid, path, &err))?;
+    Ok(size as u64)
+}
+
 /// A blob, or an error that names the path and what to do.
 pub fn find_blob<'r>(repo: &'r Repository, oid: Oid, path: &RepoPath) -> Result<git2::Blob<'r>> {
-    repo.find_blob(oid).map_err(|err| {
-        anyhow!(
-            "cannot read the content of {path} (object {oid}): {}.\n\
-             The index or history points at an object the repository does not have; \
-             re-stage the file with `git add {path}` or check the repository with `git fsck`",
-            err.message()
-        )
-    })
+    repo.find_blob(oid)
+        .map_err(|err| missing_object(oid, path, &err))
+}
+
+fn missing_object(oid: Oid, path: &RepoPath, err: &git2::Error) -> anyhow::Error {
+    anyhow!(
+        "cannot read the content of {path} (object {oid}): {}.\n\
+         The index or history points at an object the repository does not have; \
+         re-stage the file with `git add {path}` or check the repository with `git fsck`",
+        err.message()
+    )
 }
 
 /// Repository handles for worker threads: taken by a rayon task, given back

@@ -9,7 +9,7 @@ use anyhow::Result;
 use crate::baseline::{BASELINE_FILE_NAME, Baseline};
 use crate::config::gitleaks::{self, GITLEAKS_CONFIG_NAME, GITLEAKS_IGNORE_NAME};
 use crate::config::{CONFIG_FILE_NAME, LoadedConfig, SourceText};
-use crate::engine::{Engine, ScanInput, ScanOutcome, SkipReason};
+use crate::engine::{Engine, ScanInput, ScanOutcome};
 use crate::finding::{Finding, sort_findings};
 use crate::path::RepoPath;
 use crate::pipeline;
@@ -235,12 +235,9 @@ fn scan_commits(request: &ScanRequest, selection: &CommitSelection) -> Result<Sc
         files: outcome.files,
         bytes: outcome.bytes,
         skipped: outcome
-            .binary
+            .skipped
             .into_iter()
-            .map(|path| Skipped {
-                path,
-                reason: "binary".into(),
-            })
+            .map(|(path, reason)| Skipped { path, reason })
             .collect(),
         commits: Some(outcome.commits),
         ..ScanReport::default()
@@ -379,9 +376,9 @@ impl Collector<'_> {
     fn record(&mut self, path: RepoPath, size: u64, outcome: ScanOutcome) {
         self.report.findings.extend(outcome.findings);
         match outcome.skipped {
-            Some(SkipReason::Binary) => self.report.skipped.push(Skipped {
+            Some(reason) => self.report.skipped.push(Skipped {
                 path,
-                reason: "binary".into(),
+                reason: reason.to_string(),
             }),
             None => {
                 self.report.files += 1;
@@ -400,5 +397,16 @@ impl Sink for Collector<'_> {
 
     fn skipped(&mut self, path: RepoPath, reason: String) {
         self.report.skipped.push(Skipped { path, reason });
+    }
+
+    fn max_file_size(&self) -> Option<u64> {
+        self.engine.max_file_size()
+    }
+
+    fn too_large(&mut self, path: RepoPath, size: u64) -> Result<()> {
+        if let Some(outcome) = self.engine.skip_too_large(&path, None, size)? {
+            self.record(path, size, outcome);
+        }
+        Ok(())
     }
 }

@@ -47,16 +47,18 @@ pub struct RuleRegex {
 }
 
 /// Compiles a rule's regex the way `regex::bytes::RegexBuilder` would with
-/// `unicode(false)`: rules use ASCII classes so `\w`, `\d` and `\b` stay on
-/// the fast DFA path over arbitrary bytes; a rule can opt into Unicode with
-/// `(?u)`. Errors read like the `regex` crate's.
+/// `unicode(false)` and `crlf(true)`: rules use ASCII classes so `\w`, `\d`
+/// and `\b` stay on the fast DFA path over arbitrary bytes (a rule can opt
+/// into Unicode with `(?u)`), and CRLF mode keeps `.` and `$` off the `\r`
+/// of a Windows line ending, so it never becomes part of a secret. Errors
+/// read like the `regex` crate's.
 pub fn compile(pattern: &str) -> Result<Regex, String> {
     let hir = parse(pattern)?;
     build(&hir)
 }
 
 fn parse(pattern: &str) -> Result<Hir, String> {
-    let config = syntax::Config::new().unicode(false).utf8(false);
+    let config = syntax::Config::new().unicode(false).utf8(false).crlf(true);
     syntax::parse_with(pattern, &config).map_err(|err| err.to_string())
 }
 

@@ -1,11 +1,13 @@
 //! The detection engine: given one blob (its path, bytes, and which lines
 //! are new), it returns the findings in it.
 //!
-//! Pipeline per blob: file-name rules → binary check → keyword prefilter →
-//! the triggered rules' regexes (compiled on first use) → entropy, validator
-//! and placeholder filters → allowlists and inline markers → only findings
-//! that touch a new line → a specific rule wins over a generic one → single
-//! findings the config ignores (`.gitleaksignore`).
+//! Pipeline per blob: file-name rules → size limit → Git LFS pointer check
+//! → decoding (UTF-16 with a byte-order mark, see [`crate::content`]) →
+//! binary check → keyword prefilter → the triggered rules' regexes (compiled
+//! on first use) → entropy, validator and placeholder filters → allowlists
+//! and inline markers → only findings that touch a new line → a specific
+//! rule wins over a generic one → single findings the config ignores
+//! (`.gitleaksignore`).
 //!
 //! A rule whose matches provably contain one of its keywords and have a
 //! bounded length runs only around its keywords' occurrences, and only
@@ -13,7 +15,9 @@
 //! same secrets as searching the whole blob).
 //!
 //! The engine never reads git or the disk; sources hand it bytes. It is
-//! `Sync`: one engine scans blobs on many threads at once.
+//! `Sync`: one engine scans blobs on many threads at once. Any bytes: it
+//! must not panic on, or take more than linear time and memory for, any
+//! input (`fuzz/` holds the fuzz target that checks it).
 
 pub mod allowlist;
 pub mod entropy;
@@ -22,7 +26,7 @@ pub mod matcher;
 pub mod prefilter;
 pub mod validate;
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -42,6 +46,10 @@ use regex_automata::{Input, PatternSet};
 
 /// How many leading bytes git inspects to decide a blob is binary.
 const BINARY_SNIFF_LEN: usize = 8000;
+
+/// How much of a long line a finding keeps on each side of its secret, for
+/// display: a finding in a 60 MB minified line must not copy the line.
+const LINE_EXCERPT_BYTES: usize = 1024;
 
 /// Which lines of a blob are new: everything (a new file, a file on disk)
 /// or 1-based, end-exclusive ranges from a diff.
@@ -92,6 +100,25 @@ impl<'a> ScanInput<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SkipReason {
     Binary,
+    /// A Git LFS pointer: the content lives on the LFS server.
+    LfsPointer,
+    /// Over `[scan] max_file_size`; sources skip reading such blobs at all.
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::Binary => f.write_str("binary"),
+            SkipReason::LfsPointer => f.write_str("git-lfs pointer"),
+            SkipReason::TooLarge { size, limit } => {
+                write!(f, "{size} bytes, over max_file_size = {limit} bytes")
+            }
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -170,6 +197,8 @@ pub struct Engine {
     allowlists: Vec<Allowlist>,
     /// Single findings the config leaves out (`.gitleaksignore`).
     ignored: Vec<IgnoredFinding>,
+    /// `[scan] max_file_size`: larger blobs are skipped, not scanned.
+    max_file_size: Option<u64>,
     /// What the config asked for that could not be applied.
     config_warnings: Vec<String>,
     /// Search every triggered rule over the whole blob, ignoring keyword
@@ -237,6 +266,7 @@ impl Engine {
             prefilter,
             allowlists,
             ignored: Vec::new(),
+            max_file_size: None,
             config_warnings: Vec::new(),
             whole_blobs_only: false,
             file_name_rules,
@@ -318,6 +348,7 @@ impl Engine {
             }
         }
         engine.ignored = config.ignored.clone();
+        engine.max_file_size = file.scan.max_file_size();
         Ok(engine)
     }
 
@@ -330,8 +361,47 @@ impl Engine {
         &self.config_warnings
     }
 
+    /// The size above which blobs are skipped. Sources that can learn a
+    /// blob's size without reading it (git's object header, a file's
+    /// metadata) check it first and call [`Engine::skip_too_large`].
+    pub fn max_file_size(&self) -> Option<u64> {
+        self.max_file_size
+    }
+
+    /// For a blob of `size` bytes over [`Engine::max_file_size`]: the outcome
+    /// without reading it (file-name rules still apply), else `None`.
+    pub fn skip_too_large(
+        &self,
+        path: &RepoPath,
+        commit: Option<&CommitInfo>,
+        size: u64,
+    ) -> Result<Option<ScanOutcome>> {
+        let Some(limit) = self.max_file_size.filter(|&limit| size > limit) else {
+            return Ok(None);
+        };
+        let input = ScanInput {
+            path: path.clone(),
+            content: &[],
+            added: AddedLines::All,
+            commit: commit.cloned(),
+        };
+        let mut hits = Vec::new();
+        self.match_file_names(&input, &input.path.to_string_lossy(), &mut hits)?;
+        Ok(Some(ScanOutcome {
+            findings: hits.into_iter().map(|h| h.finding).collect(),
+            skipped: Some(SkipReason::TooLarge { size, limit }),
+        }))
+    }
+
     pub fn scan(&self, input: &ScanInput) -> Result<ScanOutcome> {
-        let mut outcome = self.scan_blob(input)?;
+        let mut outcome = match self.skip_too_large(
+            &input.path,
+            input.commit.as_ref(),
+            input.content.len() as u64,
+        )? {
+            Some(outcome) => outcome,
+            None => self.scan_blob(input)?,
+        };
         if !self.ignored.is_empty() {
             outcome
                 .findings
@@ -345,7 +415,14 @@ impl Engine {
         let mut hits = Vec::new();
         self.match_file_names(input, &path_text, &mut hits)?;
 
-        let content = input.content;
+        if crate::content::is_lfs_pointer(input.content) {
+            return Ok(ScanOutcome {
+                findings: hits.into_iter().map(|h| h.finding).collect(),
+                skipped: Some(SkipReason::LfsPointer),
+            });
+        }
+        let decoded = crate::content::text_for_scanning(input.content);
+        let content: &[u8] = &decoded;
         let sniff = &content[..content.len().min(BINARY_SNIFF_LEN)];
         if memchr::memchr(0, sniff).is_some() {
             return Ok(ScanOutcome {
@@ -360,8 +437,8 @@ impl Engine {
             });
         }
 
-        let lines = OnceCell::new();
-        let lines = || lines.get_or_init(|| LineIndex::new(content));
+        let text = BlobText::new(content);
+        let lines = || text.lines();
         let keywords = self.prefilter.scan(content);
         for &rule_index in &keywords.triggered {
             let rule = &self.rules[rule_index];
@@ -386,12 +463,16 @@ impl Engine {
                 None => None,
             };
             regex
-                .for_each_secret(content, regions.as_deref(), |secret, whole| {
+                .for_each_secret(content, regions.as_deref(), |mut secret, whole| {
+                    // A pattern like `[^"]+` can still run into the `\r` of
+                    // a CRLF line ending; it is never part of the secret.
+                    while secret.end > secret.start && content[secret.end - 1] == b'\r' {
+                        secret.end -= 1;
+                    }
                     if secret.is_empty() {
                         return;
                     }
-                    if let Some(hit) = self.confirm(rule, input, &path_text, lines(), secret, whole)
-                    {
+                    if let Some(hit) = self.confirm(rule, input, &path_text, &text, secret, whole) {
                         hits.push(hit);
                     }
                 })
@@ -483,16 +564,17 @@ impl Engine {
         rule: &CompiledRule,
         input: &ScanInput,
         path_text: &str,
-        lines: &LineIndex,
+        text: &BlobText,
         span: Range<usize>,
         whole: Range<usize>,
     ) -> Option<Hit> {
+        let lines = text.lines();
         let start = lines.position(span.start);
         let end = lines.end_position(span.start, span.end);
         if !input.added.touches(start.line, end.line) {
             return None;
         }
-        let secret = &input.content[span.clone()];
+        let secret = &text.content[span.clone()];
         // A specific rule's threshold fits its format's alphabet; a catch-all
         // rule's cannot, so long hex values get hex's yardstick there.
         if let Some(min) = rule.spec.entropy
@@ -511,23 +593,26 @@ impl Engine {
         if rule.spec.generic && !format_rejected && filters::is_generated_file(path_text) {
             return None;
         }
-        if !format_rejected && self.is_false_positive(rule, input.content, &span, lines) {
+        if !format_rejected && self.is_false_positive(rule, text.content, &span, lines) {
             return None;
         }
         let line_range = lines.line_range(span.start);
-        let line = &input.content[line_range.clone()];
+        let line = &text.content[line_range.clone()];
         let candidate = Candidate {
             rule_id: rule.spec.id(),
             path: path_text,
             secret,
             line,
-            matched: &input.content[whole],
+            matched: &text.content[whole],
             commit: input.commit.as_ref().map(|c| c.id.as_str()),
         };
-        let allowed = allowlist::has_inline_marker(line)
+        let allowed = text.has_inline_marker(line_range.clone())
             || self.allowlists.iter().any(|a| a.allows(&candidate));
-        let in_line_start = span.start - line_range.start;
-        let in_line_end = (span.end.min(line_range.end)) - line_range.start;
+        let excerpt = line_excerpt(text.content, line_range, &span);
+        // Clipped to the line: a secret may start at the line's `\r` or
+        // `\n` (a rule matching leading whitespace) or run past its end.
+        let in_line_start = span.start.min(excerpt.end) - excerpt.start;
+        let in_line_end = span.end.min(excerpt.end) - excerpt.start;
         Some(Hit {
             finding: Finding {
                 rule_id: rule.spec.id().to_string(),
@@ -537,7 +622,7 @@ impl Engine {
                 start,
                 end,
                 secret: Secret::new(secret),
-                line: line.to_vec(),
+                line: text.content[excerpt].to_vec(),
                 secret_in_line: in_line_start..in_line_end.max(in_line_start),
                 commit: input.commit.clone(),
                 file_rule: false,
@@ -577,6 +662,59 @@ impl Engine {
             .iter()
             .any(|w| memchr::memmem::find(&lower, w.to_ascii_lowercase().as_bytes()).is_some())
     }
+}
+
+/// One blob's text as the rules see it, and what is learnt about it while
+/// confirming matches.
+struct BlobText<'c> {
+    content: &'c [u8],
+    lines: OnceCell<LineIndex<'c>>,
+    /// Whether the line starting at this offset has an inline allow marker.
+    /// Matches on a minified file all share one huge line; this keeps each
+    /// of them from searching it again.
+    marker: Cell<Option<(usize, bool)>>,
+}
+
+impl<'c> BlobText<'c> {
+    fn new(content: &'c [u8]) -> Self {
+        BlobText {
+            content,
+            lines: OnceCell::new(),
+            marker: Cell::new(None),
+        }
+    }
+
+    fn lines(&self) -> &LineIndex<'c> {
+        self.lines.get_or_init(|| LineIndex::new(self.content))
+    }
+
+    fn has_inline_marker(&self, line: Range<usize>) -> bool {
+        if let Some((start, found)) = self.marker.get()
+            && start == line.start
+        {
+            return found;
+        }
+        let found = allowlist::has_inline_marker(&self.content[line.clone()]);
+        self.marker.set(Some((line.start, found)));
+        found
+    }
+}
+
+/// The part of a line a finding keeps for display: the whole line, or on a
+/// very long line a window around the secret cut at character boundaries.
+fn line_excerpt(content: &[u8], line: Range<usize>, secret: &Range<usize>) -> Range<usize> {
+    let continues_a_character = |i: usize| content.get(i).is_some_and(|&b| (b & 0xC0) == 0x80);
+    let mut start = line
+        .start
+        .max(secret.start.saturating_sub(LINE_EXCERPT_BYTES));
+    while start < secret.start && continues_a_character(start) {
+        start += 1;
+    }
+    let mut end = line.end.min(secret.end.saturating_add(LINE_EXCERPT_BYTES));
+    while end > secret.end && end > start && continues_a_character(end) {
+        end -= 1;
+    }
+    start..end.max(start)
 }
 
 /// Checks a config's custom rule up front, so a typo is reported with its
@@ -676,6 +814,68 @@ fn prefer_specific(mut hits: Vec<Hit>) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    const PLANTED_KEY: &str = "AKIAD7RGN7SS555HMTF6";
+
+    /// Filler that cannot form or touch a key: words, spaces, multi-byte
+    /// characters and invalid UTF-8.
+    fn filler() -> impl Strategy<Value = Vec<u8>> {
+        const PIECES: [&[u8]; 8] = [
+            b"var ",
+            b" = ",
+            "\u{e9}".as_bytes(),
+            "\u{20ac}".as_bytes(),
+            b"\xff",
+            b"\x80",
+            b"\t",
+            b"\"; ",
+        ];
+        proptest::collection::vec(proptest::sample::select(&PIECES[..]), 0..8)
+            .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        /// Keys planted at random places in random lines (LF or CRLF, with
+        /// invalid UTF-8 around them) are each found at exactly their line
+        /// and column, counted the slow way.
+        #[test]
+        fn planted_keys_are_found_where_they_are(
+            lines in proptest::collection::vec((filler(), any::<bool>(), filler()), 1..12),
+            crlf in any::<bool>(),
+        ) {
+            static ENGINE: std::sync::LazyLock<Engine> =
+                std::sync::LazyLock::new(|| Engine::from_config(None).unwrap());
+            let engine = &*ENGINE;
+            let mut text = Vec::new();
+            let mut expected = Vec::new();
+            for (i, (before, has_key, after)) in lines.iter().enumerate() {
+                text.extend_from_slice(before);
+                if *has_key {
+                    // `="` and `"` keep the key a word of its own.
+                    let column = crate::location::char_count(before) as u32 + 3;
+                    expected.push((i as u32 + 1, column));
+                    text.extend_from_slice(format!("=\"{PLANTED_KEY}\"").as_bytes());
+                }
+                text.extend_from_slice(after);
+                text.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+            }
+            let outcome = engine
+                .scan(&ScanInput::whole(RepoPath::new("planted.txt"), &text))
+                .unwrap();
+            let found: Vec<(u32, u32)> = outcome
+                .findings
+                .iter()
+                .filter(|f| f.rule_id == "aws-access-key-id")
+                .map(|f| (f.start.line, f.start.column))
+                .collect();
+            prop_assert_eq!(found, expected);
+            for finding in &outcome.findings {
+                prop_assert_eq!(finding.secret.expose(), PLANTED_KEY.as_bytes());
+                prop_assert_eq!(finding.end.column, finding.start.column + 19);
+            }
+        }
+    }
 
     fn engine_with_rule(id: &str, regex: &str, keywords: &[&str]) -> Engine {
         let keywords: Vec<String> = keywords.iter().map(|k| format!("{k:?}")).collect();

@@ -27,9 +27,22 @@ pub fn scan_files(paths: &[PathBuf], sink: &mut dyn Sink) -> Result<()> {
                 continue;
             }
             let path = entry.path();
+            let shown = display_path(path);
+            if let Some(limit) = sink.max_file_size() {
+                // Checked before reading: the point of the limit is not to
+                // load the file at all.
+                let size = entry
+                    .metadata()
+                    .map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?
+                    .len();
+                if size > limit {
+                    sink.too_large(shown, size)?;
+                    continue;
+                }
+            }
             let content =
                 std::fs::read(path).map_err(|e| anyhow!("cannot read {}: {e}", path.display()))?;
-            sink.blob(ScanInput::whole(display_path(path), &content))?;
+            sink.blob(ScanInput::whole(shown, &content))?;
         }
     }
     Ok(())

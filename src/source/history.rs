@@ -199,8 +199,9 @@ pub struct HistoryOutcome {
     /// Distinct text blobs scanned, and their bytes.
     pub files: u64,
     pub bytes: u64,
-    /// Paths whose content was binary (not scanned), each once.
-    pub binary: Vec<RepoPath>,
+    /// Paths whose content was not scanned (binary, an LFS pointer, over
+    /// the size limit) and why, each once.
+    pub skipped: Vec<(RepoPath, String)>,
 }
 
 /// A blob, read once, and every path it appears at in the changes.
@@ -227,7 +228,7 @@ struct Change {
 struct PathScan {
     /// It has findings when no commit is known (a superset of any commit's).
     has_findings: bool,
-    binary: bool,
+    skipped: Option<SkipReason>,
 }
 
 /// Scans the selected commits and attributes each finding to the commit
@@ -265,16 +266,19 @@ pub fn scan_history(
         ..HistoryOutcome::default()
     };
     for (blob, scans) in blobs.iter().zip(&scans) {
-        // Binary or not is a property of the content, the same at every path.
-        if scans.iter().any(|s| s.binary) {
-            outcome.binary.extend(blob.paths.iter().cloned());
+        // Skipped or not is a property of the content, the same at every path.
+        if let Some(reason) = scans.iter().find_map(|s| s.skipped.as_ref()) {
+            let reason = reason.to_string();
+            outcome
+                .skipped
+                .extend(blob.paths.iter().map(|p| (p.clone(), reason.clone())));
         } else {
             outcome.files += 1;
             outcome.bytes += blob.size;
         }
     }
-    outcome.binary.sort();
-    outcome.binary.dedup();
+    outcome.skipped.sort();
+    outcome.skipped.dedup();
     outcome.findings = attribute(&repo.repo, engine, &commits, &blobs, &changes, &scans)?;
     Ok(outcome)
 }
@@ -528,6 +532,22 @@ fn scan_blobs(
                         e.message()
                     )
                 })?;
+                if engine
+                    .max_file_size()
+                    .is_some_and(|limit| blob.size > limit)
+                {
+                    progress.file_done(blob.size);
+                    let mut scans = Vec::with_capacity(blob.paths.len());
+                    for path in &blob.paths {
+                        if let Some(outcome) = engine.skip_too_large(path, None, blob.size)? {
+                            scans.push(PathScan {
+                                has_findings: !outcome.findings.is_empty(),
+                                skipped: outcome.skipped,
+                            });
+                        }
+                    }
+                    return Ok(scans);
+                }
                 let content = read_blob(repo, blob.oid, &blob.paths[0])?;
                 let mut scans = Vec::with_capacity(blob.paths.len());
                 for path in &blob.paths {
@@ -539,7 +559,7 @@ fn scan_blobs(
                     })?;
                     scans.push(PathScan {
                         has_findings: !outcome.findings.is_empty(),
-                        binary: outcome.skipped == Some(SkipReason::Binary),
+                        skipped: outcome.skipped,
                     });
                 }
                 progress.file_done(blob.size);

@@ -19,4 +19,11 @@ pub trait Sink {
     /// A blob the source chose not to read, with the reason, so reports can
     /// list it instead of skipping it silently.
     fn skipped(&mut self, path: crate::path::RepoPath, reason: String);
+    /// `[scan] max_file_size`: a file on disk larger than this is not read;
+    /// the source calls [`Sink::too_large`] instead.
+    fn max_file_size(&self) -> Option<u64> {
+        None
+    }
+    /// A blob of `size` bytes over [`Sink::max_file_size`], not read.
+    fn too_large(&mut self, path: crate::path::RepoPath, size: u64) -> Result<()>;
 }
