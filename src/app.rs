@@ -10,6 +10,7 @@ use crate::baseline::{BASELINE_FILE_NAME, Baseline};
 use crate::cli::{BaselineArgs, Cli, ColorChoice, Command, RulesAction, ScanArgs};
 use crate::config::{LoadedConfig, SourceText};
 use crate::engine::Engine;
+use crate::path::{escape_for_terminal, escape_lines_for_terminal};
 use crate::report::{self, Format, ReportOptions};
 use crate::scan::{self, BaselineSource, ScanRequest, Target};
 use crate::source::history::{CommitSelection, Tips};
@@ -24,11 +25,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan_command(args),
         Command::Install { hook, force } => {
-            println!("leakgate: {}", hooks::install(hook, force)?);
+            let done = hooks::install(hook, force)?;
+            println!("leakgate: {}", escape_lines_for_terminal(&done));
             Ok(ExitCode::from(EXIT_CLEAN))
         }
         Command::Uninstall { hook } => {
-            println!("leakgate: {}", hooks::uninstall(hook)?);
+            let done = hooks::uninstall(hook)?;
+            println!("leakgate: {}", escape_lines_for_terminal(&done));
             Ok(ExitCode::from(EXIT_CLEAN))
         }
         Command::Rules { action, config } => rules_command(action, config),
@@ -112,7 +115,8 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
 /// stdout stay parseable, and never silently.
 fn print_warnings(warnings: &[String]) {
     for warning in warnings {
-        eprintln!("leakgate: warning: {warning}");
+        // Warnings quote the repository's config.
+        eprintln!("leakgate: warning: {}", escape_lines_for_terminal(warning));
     }
 }
 
@@ -155,7 +159,12 @@ fn rules_command(
             let engine = Engine::from_config(config.as_ref())?;
             let mut out = std::io::stdout().lock();
             for spec in engine.rule_specs() {
-                writeln!(out, "{:<40} {}", spec.id(), spec.description)?;
+                writeln!(
+                    out,
+                    "{:<40} {}",
+                    escape_for_terminal(spec.id().as_bytes()),
+                    escape_for_terminal(spec.description.as_bytes())
+                )?;
             }
             Ok(ExitCode::from(EXIT_CLEAN))
         }
@@ -165,7 +174,7 @@ fn rules_command(
             rules::ensure_not_empty(&specs, &source.name)?;
             let failures = rules::check_rules(&specs)?;
             for failure in &failures {
-                println!("FAIL {failure}");
+                println!("FAIL {}", escape_lines_for_terminal(failure));
             }
             if !failures.is_empty() {
                 bail!("{} of the checks in {} failed", failures.len(), source.name);
@@ -234,14 +243,18 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
         writeln!(
             out,
             "stale: {}  {}  fingerprint {} (recorded at line {}{})",
-            crate::path::escape_for_terminal(entry.path.as_bytes()),
-            entry.rule_id,
-            entry.fingerprint,
+            escape_for_terminal(entry.path.as_bytes()),
+            // A baseline file is committed to the repository: untrusted.
+            escape_for_terminal(entry.rule_id.as_bytes()),
+            escape_for_terminal(entry.fingerprint.as_bytes()),
             entry.line,
             entry
                 .commit
                 .as_ref()
-                .map(|c| format!(" of commit {}", &c[..c.len().min(12)]))
+                .map(|c| {
+                    let short: String = c.chars().take(12).collect();
+                    format!(" of commit {}", escape_for_terminal(short.as_bytes()))
+                })
                 .unwrap_or_default()
         )?;
     }

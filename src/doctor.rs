@@ -82,16 +82,18 @@ pub fn run(config: Option<PathBuf>, out: &mut dyn Write) -> Result<bool> {
 
     let top = repo.workdir().unwrap_or_else(|| repo.repo.path());
     let top = top.to_string_lossy();
-    writeln!(out, "leakgate doctor: {}", top.trim_end_matches('/'))?;
+    // Paths, config values and hook contents come from the repository.
+    let safe = crate::path::escape_lines_for_terminal;
+    writeln!(out, "leakgate doctor: {}", safe(top.trim_end_matches('/')))?;
     let mut problems = 0;
     for check in &checks {
         match &check.status {
-            Status::Ok(note) => writeln!(out, "  ok       {}: {note}", check.name)?,
+            Status::Ok(note) => writeln!(out, "  ok       {}: {}", check.name, safe(note))?,
             Status::Problem { what, fixes } => {
                 problems += 1;
-                writeln!(out, "  PROBLEM  {}: {what}", check.name)?;
+                writeln!(out, "  PROBLEM  {}: {}", check.name, safe(what))?;
                 for fix in fixes {
-                    writeln!(out, "           fix: {fix}")?;
+                    writeln!(out, "           fix: {}", safe(fix))?;
                 }
             }
         }

@@ -62,6 +62,28 @@ impl Secret {
     }
 }
 
+/// `text` with every occurrence of each of `secrets` replaced by its
+/// redacted form: a line shown as context around one secret can hold others.
+pub fn redact_within(text: &[u8], secrets: &[&Secret]) -> Vec<u8> {
+    let mut out = text.to_vec();
+    for secret in secrets {
+        if secret.is_empty() {
+            continue;
+        }
+        let redacted = secret.redacted().into_bytes();
+        let mut masked = Vec::with_capacity(out.len());
+        let mut rest = &out[..];
+        while let Some(at) = memchr::memmem::find(rest, secret.expose()) {
+            masked.extend_from_slice(&rest[..at]);
+            masked.extend_from_slice(&redacted);
+            rest = &rest[at + secret.len()..];
+        }
+        masked.extend_from_slice(rest);
+        out = masked;
+    }
+    out
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Secret({})", self.redacted())
@@ -77,8 +99,9 @@ pub struct CommitInfo {
     pub date: String,
 }
 
-/// One detected secret.
-#[derive(Debug, Clone)]
+/// One detected secret. `Debug` shows where it is, never the secret or the
+/// line holding it, so a debug log cannot leak it.
+#[derive(Clone)]
 pub struct Finding {
     pub rule_id: String,
     pub description: String,
@@ -87,13 +110,29 @@ pub struct Finding {
     pub start: Position,
     pub end: Position,
     pub secret: Secret,
-    /// The source line the finding starts on, for display.
+    /// The source line the finding starts on, for display; on a very long
+    /// line, an excerpt of it around the secret.
     pub line: Vec<u8>,
     /// Where the secret sits within `line` (clipped to the line's end).
     pub secret_in_line: std::ops::Range<usize>,
     pub commit: Option<CommitInfo>,
     /// Found by a file-name rule: the file itself should not be committed.
     pub file_rule: bool,
+}
+
+impl fmt::Debug for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Finding")
+            .field("rule_id", &self.rule_id)
+            .field("path", &self.path)
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .field("secret", &self.secret)
+            .field("line", &format_args!("<{} bytes>", self.line.len()))
+            .field("commit", &self.commit)
+            .field("file_rule", &self.file_rule)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Finding {
@@ -150,6 +189,44 @@ mod tests {
         assert_eq!(Secret::new(b"abcdefgh").redacted(), "ab…");
         assert_eq!(Secret::new(b"abc").redacted(), "…");
         assert!(!format!("{secret:?}").contains("abcdefgh"));
+    }
+
+    #[test]
+    fn other_secrets_in_a_line_are_redacted_too() {
+        let a = Secret::new(b"AKIAQYLPMN5HHHFPZAM2");
+        let b = Secret::new(b"ghp_abcdefghijklmnopqrstuvwxyz0123456789");
+        let line = b"x = AKIAQYLPMN5HHHFPZAM2, y = ghp_abcdefghijklmnopqrstuvwxyz0123456789;";
+        assert_eq!(
+            redact_within(line, &[&a, &b]),
+            "x = AKIA…, y = ghp_…;".as_bytes()
+        );
+    }
+
+    proptest::proptest! {
+        /// A redacted secret shows at most four leading characters and at
+        /// most a quarter of it, then an ellipsis, and nothing else.
+        #[test]
+        fn redaction_never_reveals_more_than_a_short_prefix(text in proptest::prelude::any::<String>()) {
+            let secret = Secret::new(text.as_bytes());
+            let redacted = secret.redacted();
+            let prefix = redacted.strip_suffix('…').expect("ends with an ellipsis");
+            let total = text.chars().count();
+            proptest::prop_assert!(text.starts_with(prefix));
+            proptest::prop_assert!(prefix.chars().count() <= 4);
+            proptest::prop_assert!(prefix.chars().count() * 4 <= total);
+            proptest::prop_assert_eq!(format!("{:?}", secret), format!("Secret({})", redacted));
+        }
+
+        #[test]
+        fn redacting_within_a_line_leaves_no_copy(
+            before in "[a-z =]{0,20}",
+            secret in "[A-Za-z0-9]{8,40}",
+            after in "[a-z =]{0,20}",
+        ) {
+            let line = format!("{before}{secret}{after}{secret}");
+            let masked = redact_within(line.as_bytes(), &[&Secret::new(secret.as_bytes())]);
+            proptest::prop_assert!(memchr::memmem::find(&masked, secret.as_bytes()).is_none());
+        }
     }
 
     #[test]

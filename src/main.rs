@@ -10,7 +10,9 @@ fn main() -> ExitCode {
     match leakgate::app::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("leakgate: error: {err:#}");
+            // Errors quote paths and config text from the repository.
+            let message = leakgate::path::escape_lines_for_terminal(&format!("{err:#}"));
+            eprintln!("leakgate: error: {message}");
             eprintln!(
                 "leakgate: nothing was allowed through; fix the problem above and run again."
             );

@@ -68,6 +68,27 @@ pub fn escape_for_terminal(bytes: &[u8]) -> String {
     out
 }
 
+/// For messages of several lines (errors, notices) that may quote
+/// repository text: control and bidirectional characters are escaped as
+/// [`escape_for_terminal`] does, but line breaks are kept and backslashes
+/// are left alone, so a path the message already escaped is not escaped
+/// twice.
+pub fn escape_lines_for_terminal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push('\n'),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() || is_bidi_control(c) => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Bidirectional overrides can make a line read differently from its bytes.
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
@@ -84,5 +105,34 @@ mod tests {
         assert_eq!(escape_for_terminal("é ok".as_bytes()), "é ok");
         assert_eq!(RepoPath::new("dir/n\nl").to_string(), "dir/n\\nl");
         assert_eq!(RepoPath::new("a/b/c.env").file_name(), b"c.env");
+        assert_eq!(
+            escape_lines_for_terminal("one \x1b]0;t\x07\ntwo\r a\\u{1b}"),
+            "one \\u{1b}]0;t\\u{7}\ntwo\\r a\\u{1b}"
+        );
+    }
+
+    /// What a terminal could act on: C0 and C1 controls, DEL, and the
+    /// bidirectional controls that reorder what is displayed.
+    fn is_dangerous(c: char) -> bool {
+        c.is_control() || is_bidi_control(c)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escaping_never_emits_a_control_character(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            let escaped = escape_for_terminal(&bytes);
+            proptest::prop_assert!(!escaped.chars().any(is_dangerous), "{:?}", escaped);
+            // Nothing is lost: printable ASCII other than `\` passes through.
+            if bytes.iter().all(|b| (0x20..0x7f).contains(b) && *b != b'\\') {
+                proptest::prop_assert_eq!(escaped.as_bytes(), &bytes[..]);
+            }
+        }
+
+        #[test]
+        fn escaping_text_never_emits_a_control_character(text in proptest::prelude::any::<String>()) {
+            proptest::prop_assert!(!escape_for_terminal(text.as_bytes()).chars().any(is_dangerous));
+            let lines = escape_lines_for_terminal(&text);
+            proptest::prop_assert!(!lines.chars().any(|c| c != '\n' && is_dangerous(c)));
+        }
     }
 }

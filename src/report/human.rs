@@ -2,8 +2,10 @@
 //! secret highlighted and redacted, and where to rotate it; then a summary
 //! that says what was blocked and how to allow a false positive.
 //!
-//! Everything taken from the repository (paths, lines) is escaped before it
-//! reaches the terminal; colour codes come only from here.
+//! Everything taken from the repository is escaped before it reaches the
+//! terminal: paths, lines and secrets, and also rule ids, descriptions and
+//! remediation text (a repository's `.leakgate.toml` defines rules too) and
+//! commit metadata. Colour codes come only from here.
 
 use std::io::Write;
 
@@ -11,18 +13,22 @@ use anyhow::Result;
 use colored::Colorize;
 
 use super::ReportOptions;
-use crate::finding::Finding;
+use crate::finding::{Finding, Secret, redact_within};
 use crate::path::escape_for_terminal;
 use crate::scan::ScanReport;
 
 /// Context kept on each side of a secret on very long (minified) lines.
 const CONTEXT_BEFORE: usize = 60;
 const CONTEXT_AFTER: usize = 40;
+/// Findings further apart than this many columns cannot show up in each
+/// other's context (a finding keeps at most 1 KiB of its line each side).
+const DISPLAY_NEIGHBOURHOOD: u32 = 4096;
 
 pub fn write(report: &ScanReport, options: ReportOptions, out: &mut dyn Write) -> Result<()> {
     colored::control::set_override(options.color);
-    for finding in &report.findings {
-        write_finding(finding, options, out)?;
+    for (i, finding) in report.findings.iter().enumerate() {
+        let nearby = secrets_near(&report.findings, i);
+        write_finding(finding, &nearby, options, out)?;
     }
     for skipped in &report.skipped {
         writeln!(
@@ -30,14 +36,19 @@ pub fn write(report: &ScanReport, options: ReportOptions, out: &mut dyn Write) -
             "{} {} ({})",
             "skipped:".dimmed(),
             skipped.path,
-            skipped.reason
+            escape(&skipped.reason)
         )?;
     }
     write_summary(report, out)?;
     Ok(())
 }
 
-fn write_finding(finding: &Finding, options: ReportOptions, out: &mut dyn Write) -> Result<()> {
+fn write_finding(
+    finding: &Finding,
+    same_file: &[&Secret],
+    options: ReportOptions,
+    out: &mut dyn Write,
+) -> Result<()> {
     let location = format!(
         "{}:{}:{}",
         finding.path, finding.start.line, finding.start.column
@@ -46,24 +57,26 @@ fn write_finding(finding: &Finding, options: ReportOptions, out: &mut dyn Write)
         out,
         "{}  {}  {}",
         location.bold(),
-        finding.rule_id.red().bold(),
-        finding.description
+        escape(&finding.rule_id).red().bold(),
+        escape(&finding.description)
     )?;
     if let Some(commit) = &finding.commit {
+        let short_id: String = commit.id.chars().take(12).collect();
         writeln!(
             out,
             "    commit {} by {} on {}",
-            &commit.id[..commit.id.len().min(12)],
-            escape_for_terminal(commit.author.as_bytes()),
-            commit.date
+            escape(&short_id),
+            escape(&commit.author),
+            escape(&commit.date)
         )?;
     }
     if finding.file_rule {
         writeln!(out, "    this file should not be committed at all")?;
     } else {
         let gutter = finding.start.line.to_string();
-        let (before, after) = split_line(finding);
-        let shown = finding.secret.shown(options.reveal);
+        let hide = if options.reveal { &[][..] } else { same_file };
+        let (before, after) = split_line(finding, hide);
+        let shown = escape(&finding.secret.shown(options.reveal));
         writeln!(
             out,
             "    {} | {}{}{}",
@@ -77,32 +90,87 @@ fn write_finding(finding: &Finding, options: ReportOptions, out: &mut dyn Write)
         writeln!(out, "    {pad}   {}", marks.red().bold())?;
     }
     if !finding.remediation.is_empty() {
-        writeln!(out, "    {} {}", "fix:".green().bold(), finding.remediation)?;
+        writeln!(
+            out,
+            "    {} {}",
+            "fix:".green().bold(),
+            escape(&finding.remediation)
+        )?;
     }
     writeln!(out)?;
     Ok(())
 }
 
+/// The secrets that can appear in the text shown around finding `i`: its
+/// own and those of findings starting on the same line close enough to it.
+/// Findings are sorted by path, line and column, so they are neighbours; a
+/// minified line with thousands of findings stays linear.
+fn secrets_near(findings: &[Finding], i: usize) -> Vec<&Secret> {
+    let this = &findings[i];
+    let close = |other: &&Finding| {
+        other.path == this.path
+            && other.start.line == this.start.line
+            && other.start.column.abs_diff(this.start.column) <= DISPLAY_NEIGHBOURHOOD
+    };
+    let before = findings[..i].iter().rev().take_while(close);
+    let after = findings[i..].iter().take_while(close);
+    before
+        .chain(after)
+        .filter(|f| !f.file_rule)
+        .map(|f| &f.secret)
+        .collect()
+}
+
+fn escape(text: &str) -> String {
+    escape_for_terminal(text.as_bytes())
+}
+
 /// The escaped text before and after the secret on its line, trimmed on
 /// long lines so a minified file does not flood the terminal.
-fn split_line(finding: &Finding) -> (String, String) {
+fn split_line(finding: &Finding, hide: &[&Secret]) -> (String, String) {
     let range = finding.secret_in_line.clone();
     let line = &finding.line;
-    let before = escape_for_terminal(&line[..range.start]);
-    let after = escape_for_terminal(&line[range.end.min(line.len())..]);
-    let before = before.trim_start();
-    let before = if before.chars().count() > CONTEXT_BEFORE {
-        let skip = before.chars().count() - CONTEXT_BEFORE;
-        format!("…{}", before.chars().skip(skip).collect::<String>())
+    let start = range.start.min(line.len());
+    let end = range.end.clamp(start, line.len());
+    let before = redact_within(&line[..start], hide);
+    let after = redact_within(&line[end..], hide);
+    // Trimmed before escaping, so an escape is never cut in half.
+    let before = before.trim_ascii_start();
+    let starts = char_starts(before);
+    let chars = starts.len() - 1;
+    let before = if chars > CONTEXT_BEFORE {
+        let from = starts[chars - CONTEXT_BEFORE];
+        format!("…{}", escape_for_terminal(&before[from..]))
     } else {
-        before.to_string()
+        escape_for_terminal(before)
     };
-    let after = if after.chars().count() > CONTEXT_AFTER {
-        format!("{}…", after.chars().take(CONTEXT_AFTER).collect::<String>())
+    let starts = char_starts(&after);
+    let chars = starts.len() - 1;
+    let after = if chars > CONTEXT_AFTER {
+        format!("{}…", escape_for_terminal(&after[..starts[CONTEXT_AFTER]]))
     } else {
-        after
+        escape_for_terminal(&after)
     };
     (before, after)
+}
+
+/// The offsets where characters start (as columns count them: each invalid
+/// byte is one), plus the end.
+fn char_starts(bytes: &[u8]) -> Vec<usize> {
+    let mut starts = Vec::with_capacity(bytes.len() + 1);
+    let mut at = 0;
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            starts.push(at);
+            at += c.len_utf8();
+        }
+        for _ in chunk.invalid() {
+            starts.push(at);
+            at += 1;
+        }
+    }
+    starts.push(at);
+    starts
 }
 
 fn write_summary(report: &ScanReport, out: &mut dyn Write) -> Result<()> {

@@ -20,6 +20,17 @@ impl GitRepo {
         // every handle opened after this one.
         git2::opts::strict_hash_verification(false);
         let repo = Repository::open_from_env().map_err(|err| {
+            if err.message().contains("object format") {
+                // libgit2 finds the repository but cannot read it; saying
+                // "not a repository" would send the user the wrong way.
+                return anyhow!(
+                    "this repository uses an object format leakgate cannot read ({}).\n\
+                     leakgate reads SHA-1 repositories only; repositories created with \
+                     `git init --object-format=sha256` are not supported yet, so nothing \
+                     staged here can be scanned and the commit is blocked",
+                    err.message()
+                );
+            }
             anyhow!(
                 "not inside a git repository ({}).\n\
                  Run leakgate from a repository, or give paths to scan files on disk: leakgate scan PATH",
