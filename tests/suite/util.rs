@@ -96,6 +96,17 @@ impl TestRepo {
         std::fs::write(path, content).unwrap();
     }
 
+    pub fn write_bytes(&self, rel: &str, content: &[u8]) {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+
+    pub fn stage_bytes(&self, rel: &str, content: &[u8]) {
+        self.write_bytes(rel, content);
+        self.git(&["add", "--", rel]);
+    }
+
     pub fn stage(&self, rel: &str, content: &str) {
         self.write(rel, content);
         self.git(&["add", "--", rel]);
