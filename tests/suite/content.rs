@@ -221,6 +221,48 @@ fn files_over_max_file_size_are_listed_as_skipped_not_scanned() {
 }
 
 #[test]
+fn history_scans_list_files_over_max_file_size_and_lfs_pointers_as_skipped() {
+    let repo = TestRepo::new();
+    repo.write(".leakgate.toml", "[scan]\nmax_file_size = \"1KB\"\n");
+    let big = format!("{}\nkey = {AWS_KEY_ID}\n", "x".repeat(2000));
+    repo.stage("big.txt", &big);
+    repo.stage("model.bin", LFS_POINTER);
+    repo.stage("small.txt", &format!("key = {GITHUB_TOKEN}\n"));
+    repo.commit_unchecked("three files");
+    let report = json(&repo.leakgate(&["scan", "--history", "--format", "json"]));
+    let findings: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(findings, ["small.txt"], "{report}");
+    let skipped: Vec<String> = report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{} ({})",
+                s["path"].as_str().unwrap(),
+                s["reason"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            format!(
+                "big.txt ({} bytes, over max_file_size = 1000 bytes)",
+                big.len()
+            ),
+            "model.bin (git-lfs pointer)".to_string()
+        ],
+        "{report}"
+    );
+}
+
+#[test]
 fn a_bad_max_file_size_is_an_error_naming_the_setting() {
     let repo = TestRepo::new();
     repo.stage(".leakgate.toml", "[scan]\nmax_file_size = \"huge\"\n");
