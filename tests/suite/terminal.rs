@@ -291,3 +291,27 @@ fn the_installed_hook_quotes_every_path() {
         "blocked before the chained hook: {all}"
     );
 }
+
+/// A baseline file is committed to the repository, so its entries are
+/// untrusted too. A multi-byte commit id used to make `--check` panic.
+#[test]
+fn a_hostile_baseline_file_is_printed_escaped_and_does_not_crash() {
+    let repo = TestRepo::new();
+    repo.stage("a.txt", "a\n");
+    repo.commit_unchecked("one commit");
+    std::fs::write(
+        repo.path().join(".leakgate-baseline.json"),
+        r#"{"version": 1, "findings": [{"fingerprint": "\u001b[2Jfp", "rule_id": "aws\u001b]0;owned\u0007",
+            "path": "a\u001b[31m.py", "commit": "aaaaaaaaaaaé\u001b[31m", "line": 1}]}"#,
+    )
+    .unwrap();
+    let out = repo.leakgate(&["baseline", "--check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_output_safe(&out, false);
+    let all = text(&out);
+    assert!(
+        all.contains("stale: a\\u{1b}[31m.py  aws\\u{1b}]0;owned\\u{7}  fingerprint \\u{1b}[2Jfp"),
+        "{all}"
+    );
+    assert!(all.contains("of commit aaaaaaaaaaaé"), "{all}");
+}
