@@ -80,8 +80,19 @@ pub fn hooks_dir() -> Result<PathBuf> {
             String::from_utf8_lossy(&output.stderr).trim()
         );
     }
-    let dir = String::from_utf8(output.stdout).context("git printed a non-UTF-8 hooks path")?;
-    Ok(PathBuf::from(dir.trim_end_matches(['\n', '\r'])))
+    // git ends the path with one newline; the path itself may end with
+    // another, or hold any bytes a file name can.
+    let dir = output.stdout.strip_suffix(b"\n").unwrap_or(&output.stdout);
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Ok(PathBuf::from(std::ffi::OsStr::from_bytes(dir)))
+    }
+    #[cfg(not(unix))]
+    {
+        let dir = String::from_utf8(dir.to_vec()).context("git printed a non-UTF-8 hooks path")?;
+        Ok(PathBuf::from(dir.trim_end_matches('\r')))
+    }
 }
 
 pub fn is_ours(path: &Path) -> bool {
@@ -127,7 +138,7 @@ fn install_one(kind: HookKind, force: bool) -> Result<String> {
         return managers::install(&manager, kind.file_name());
     }
     fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create hooks directory {}", dir.display()))?;
+        .with_context(|| format!("cannot create hooks directory {}", shown(&dir)))?;
     let hook = dir.join(kind.file_name());
     let mut note = String::new();
     if hook.exists() && !is_ours(&hook) {
@@ -145,19 +156,19 @@ fn install_one(kind: HookKind, force: bool) -> Result<String> {
         if kept.exists() {
             bail!(
                 "{} exists and so does {}; refusing to overwrite either. Move one of them away and run leakgate install again",
-                hook.display(),
-                kept.display()
+                shown(&hook),
+                shown(&kept)
             );
         }
         fs::rename(&hook, &kept)
-            .with_context(|| format!("cannot move {} to {}", hook.display(), kept.display()))?;
-        note = format!("; the existing hook was {what} as {}", kept.display());
+            .with_context(|| format!("cannot move {} to {}", shown(&hook), shown(&kept)))?;
+        note = format!("; the existing hook was {what} as {}", shown(&kept));
     }
     write_executable(&hook, kind.shim())?;
     Ok(format!(
         "installed leakgate {} hook at {}{note}",
         kind.file_name(),
-        hook.display()
+        shown(&hook)
     ))
 }
 
@@ -174,42 +185,50 @@ fn uninstall_one(kind: HookKind) -> Result<String> {
         return Ok(format!(
             "no {} hook installed at {}",
             kind.file_name(),
-            hook.display()
+            shown(&hook)
         ));
     }
     if !is_ours(&hook) {
-        bail!(
-            "{} is not leakgate's hook; leaving it alone",
-            hook.display()
-        );
+        bail!("{} is not leakgate's hook; leaving it alone", shown(&hook));
     }
-    fs::remove_file(&hook).with_context(|| format!("cannot remove {}", hook.display()))?;
+    fs::remove_file(&hook).with_context(|| format!("cannot remove {}", shown(&hook)))?;
     for suffix in [CHAINED_SUFFIX, BACKUP_SUFFIX] {
         let previous = sibling(&hook, suffix);
         if previous.exists() {
             fs::rename(&previous, &hook).with_context(|| {
-                format!(
-                    "cannot restore {} to {}",
-                    previous.display(),
-                    hook.display()
-                )
+                format!("cannot restore {} to {}", shown(&previous), shown(&hook))
             })?;
             return Ok(format!(
                 "removed leakgate's hook and restored the previous {}",
-                hook.display()
+                shown(&hook)
             ));
         }
     }
-    Ok(format!("removed leakgate's hook {}", hook.display()))
+    Ok(format!("removed leakgate's hook {}", shown(&hook)))
 }
 
 fn write_executable(path: &Path, text: &str) -> Result<()> {
-    fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    fs::write(path, text).with_context(|| format!("cannot write {}", shown(path)))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(path, fs::Permissions::from_mode(0o755))
-            .with_context(|| format!("cannot make {} executable", path.display()))?;
+            .with_context(|| format!("cannot make {} executable", shown(path)))?;
     }
     Ok(())
+}
+
+/// A path for a message: escaped like every other path leakgate prints, so
+/// a hooks directory named with a newline or an escape sequence cannot
+/// garble the terminal.
+fn shown(path: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        crate::path::escape_for_terminal(path.as_os_str().as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        crate::path::escape_for_terminal(path.to_string_lossy().as_bytes())
+    }
 }

@@ -251,7 +251,7 @@ fn the_installed_hook_quotes_every_path() {
             .output()
             .unwrap();
         assert!(
-            out.status.success() || args[0] == "commit",
+            out.status.success() || matches!(args[0], "commit" | "push"),
             "git {args:?}: {}",
             text(&out)
         );
@@ -261,33 +261,112 @@ fn the_installed_hook_quotes_every_path() {
     let out = outer
         .command(leakgate_bin())
         .current_dir(&weird)
-        .arg("install")
+        .args(["install", "--hook", "all"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     // A hook that was there before keeps running after leakgate's: it is
     // found through the quoted hooks directory.
     let hooks = weird.join(".git/hooks");
-    let chained = hooks.join("pre-commit.leakgate-chained");
-    std::fs::write(&chained, "#!/bin/sh\necho chained-hook-ran >&2\n").unwrap();
-    std::fs::set_permissions(
-        &chained,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+    for hook in ["pre-commit", "pre-push"] {
+        let chained = hooks.join(format!("{hook}.leakgate-chained"));
+        std::fs::write(
+            &chained,
+            format!("#!/bin/sh\necho chained-{hook}-ran >&2\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(
+            &chained,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+    }
 
     std::fs::write(weird.join("a.txt"), "clean\n").unwrap();
     git(&["add", "a.txt"]);
     let out = git(&["commit", "-m", "clean"]);
     let all = assert_passed(&out);
-    assert!(all.contains("chained-hook-ran"), "{all}");
+    assert!(all.contains("chained-pre-commit-ran"), "{all}");
 
     std::fs::write(weird.join("b.txt"), format!("{AWS_KEY_ID}\n")).unwrap();
     git(&["add", "b.txt"]);
     let all = assert_blocked(&git(&["commit", "-m", "secret"]));
     assert!(all.contains("b.txt:1:1"), "{all}");
     assert!(
-        !all.contains("chained-hook-ran"),
+        !all.contains("chained-pre-commit-ran"),
         "blocked before the chained hook: {all}"
     );
+
+    // The pre-push hook, from the same directory: a clean push passes and
+    // runs the chained hook; a commit that skipped pre-commit is stopped.
+    let remote = outer.path().join("remote.git");
+    git(&["init", "-q", "--bare", remote.to_str().unwrap()]);
+    git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    let all = assert_passed(&git(&["push", "origin", "main"]));
+    assert!(all.contains("chained-pre-push-ran"), "{all}");
+    git(&["commit", "-q", "--no-verify", "-m", "secret"]);
+    let all = assert_blocked(&git(&["push", "origin", "main"]));
+    assert!(all.contains("b.txt:1:1"), "{all}");
+}
+
+/// A baseline file is committed to the repository, so its entries are
+/// untrusted too. A multi-byte commit id used to make `--check` panic.
+#[test]
+fn a_hostile_baseline_file_is_printed_escaped_and_does_not_crash() {
+    let repo = TestRepo::new();
+    repo.stage("a.txt", "a\n");
+    repo.commit_unchecked("one commit");
+    std::fs::write(
+        repo.path().join(".leakgate-baseline.json"),
+        r#"{"version": 1, "findings": [{"fingerprint": "\u001b[2Jfp", "rule_id": "aws\u001b]0;owned\u0007",
+            "path": "a\u001b[31m.py", "commit": "aaaaaaaaaaaé\u001b[31m", "line": 1}]}"#,
+    )
+    .unwrap();
+    let out = repo.leakgate(&["baseline", "--check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_output_safe(&out, false);
+    let all = text(&out);
+    assert!(
+        all.contains("stale: a\\u{1b}[31m.py  aws\\u{1b}]0;owned\\u{7}  fingerprint \\u{1b}[2Jfp"),
+        "{all}"
+    );
+    assert!(all.contains("of commit aaaaaaaaaaaé"), "{all}");
+}
+
+/// `core.hooksPath` naming a directory that ends in a newline: `leakgate
+/// install` must write there (not to the name without it), and both shims
+/// must find their chained hooks beside them.
+#[test]
+fn hooks_in_a_hooks_path_ending_in_a_newline_work() {
+    let repo = TestRepo::new();
+    let hooks = repo.path().join("team hooks $HOME `false` 'q'\n");
+    std::fs::create_dir(&hooks).unwrap();
+    repo.git(&["config", "core.hooksPath", hooks.to_str().unwrap()]);
+    repo.git(&["commit", "-q", "--allow-empty", "--no-verify", "-m", "base"]);
+    let all = assert_passed(&repo.leakgate(&["install", "--hook", "all"]));
+    assert!(
+        all.contains("\\n/pre-commit"),
+        "the escaped path is reported: {all}"
+    );
+    for hook in ["pre-commit", "pre-push"] {
+        assert!(hooks.join(hook).is_file(), "{hook} installed in {hooks:?}");
+        let chained = hooks.join(format!("{hook}.leakgate-chained"));
+        std::fs::write(
+            &chained,
+            format!("#!/bin/sh\necho chained-{hook}-ran >&2\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(
+            &chained,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+    }
+    repo.stage("a.txt", "clean\n");
+    let all = assert_passed(&repo.commit(&[]));
+    assert!(all.contains("chained-pre-commit-ran"), "{all}");
+    let remote = repo.home().join("remote.git");
+    repo.git(&["init", "-q", "--bare", remote.to_str().unwrap()]);
+    let all = assert_passed(&repo.try_git(&["push", remote.to_str().unwrap(), "main"]));
+    assert!(all.contains("chained-pre-push-ran"), "{all}");
 }
