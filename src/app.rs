@@ -151,7 +151,7 @@ fn rules_command(
         None => {
             let config = match config {
                 Some(path) => Some(LoadedConfig::load(&path)?),
-                None => None,
+                None => scan::disk_config()?,
             };
             if let Some(config) = &config {
                 print_warnings(&config.warnings);

@@ -303,27 +303,19 @@ fn config_from(read: impl Fn(&str) -> Result<Option<SourceText>>) -> Result<Opti
     Ok(config)
 }
 
-/// For files on disk: the config at the top of the enclosing repository,
-/// or in the current directory outside one (a gitleaks config when there is
-/// no leakgate one), plus `.gitleaksignore` entries.
-fn disk_config() -> Result<Option<LoadedConfig>> {
+/// For files on disk (and `leakgate rules`): the config at the top of the
+/// enclosing repository, or in the current directory outside one (a
+/// gitleaks config when there is no leakgate one), plus `.gitleaksignore`.
+pub fn disk_config() -> Result<Option<LoadedConfig>> {
     let top = disk_top();
-    let path = top.join(CONFIG_FILE_NAME);
-    let gitleaks_path = top.join(GITLEAKS_CONFIG_NAME);
-    let mut config = if path.is_file() {
-        Some(LoadedConfig::parse(SourceText::read(&path)?)?)
-    } else if gitleaks_path.is_file() {
-        Some(gitleaks::translate(SourceText::read(&gitleaks_path)?)?)
-    } else {
-        None
-    };
-    let ignore = top.join(GITLEAKS_IGNORE_NAME);
-    if ignore.is_file() {
-        config
-            .get_or_insert_with(LoadedConfig::defaults)
-            .add_gitleaks_ignore(&SourceText::read(&ignore)?);
-    }
-    Ok(config)
+    config_from(|name| {
+        let path = top.join(name);
+        if path.is_file() {
+            SourceText::read(&path).map(Some)
+        } else {
+            Ok(None)
+        }
+    })
 }
 
 /// The top of the enclosing repository's working tree, or the current

@@ -146,3 +146,15 @@ negative_examples = ["t = acme_q8fz2lmx0prt7wvn"]
     assert!(all.contains("acme: example 1 does not match"), "{all}");
     assert!(all.contains("acme: negative example 1 matches"), "{all}");
 }
+
+#[test]
+fn rules_lists_the_repository_configs_rules_too() {
+    let repo = TestRepo::new();
+    repo.write(
+        ".leakgate.toml",
+        "[extend]\ndisabled_rules = [\"aws-access-key-id\"]\n\n[[rules]]\nid = \"acme-token\"\ndescription = \"ACME token\"\nregex = '''\\b(acme_[a-z0-9]{16})\\b'''\nkeywords = [\"acme_\"]\n",
+    );
+    let list = text(&repo.leakgate(&["rules"]));
+    assert!(list.contains("acme-token"), "{list}");
+    assert!(!list.contains("aws-access-key-id "), "{list}");
+}
