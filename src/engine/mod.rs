@@ -156,6 +156,24 @@ impl PathFilter {
 }
 
 impl CompiledRule {
+    /// A finding of this rule in `input`: what the rule and the blob decide.
+    /// Callers fill in where it is.
+    fn finding_in(&self, input: &ScanInput, secret: &[u8]) -> Finding {
+        Finding {
+            rule_id: self.spec.id().to_string(),
+            description: self.spec.description.clone(),
+            remediation: self.spec.remediation.clone(),
+            path: input.path.clone(),
+            start: Default::default(),
+            end: Default::default(),
+            secret: Secret::new(secret),
+            line: Vec::new(),
+            secret_in_line: 0..0,
+            commit: input.commit.clone(),
+            file_rule: false,
+        }
+    }
+
     /// Does the rule apply to a file at this path at all? Path regexes
     /// compile on first use, like content regexes: a content rule's are
     /// needed only once its keyword shows up.
@@ -537,17 +555,10 @@ impl Engine {
             let start = crate::location::Position { line: 1, column: 1 };
             hits.push(Hit {
                 finding: Finding {
-                    rule_id: rule.spec.id().to_string(),
-                    description: rule.spec.description.clone(),
-                    remediation: rule.spec.remediation.clone(),
-                    path: input.path.clone(),
                     start,
                     end: start,
-                    secret: Secret::new(name),
-                    line: Vec::new(),
-                    secret_in_line: 0..0,
-                    commit: input.commit.clone(),
                     file_rule: true,
+                    ..rule.finding_in(input, name)
                 },
                 span: 0..0,
                 generic: rule.spec.generic,
@@ -615,17 +626,11 @@ impl Engine {
         let in_line_end = span.end.min(excerpt.end) - excerpt.start;
         Some(Hit {
             finding: Finding {
-                rule_id: rule.spec.id().to_string(),
-                description: rule.spec.description.clone(),
-                remediation: rule.spec.remediation.clone(),
-                path: input.path.clone(),
                 start,
                 end,
-                secret: Secret::new(secret),
                 line: text.content[excerpt].to_vec(),
                 secret_in_line: in_line_start..in_line_end.max(in_line_start),
-                commit: input.commit.clone(),
-                file_rule: false,
+                ..rule.finding_in(input, secret)
             },
             span,
             generic: rule.spec.generic,
