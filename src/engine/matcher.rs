@@ -83,31 +83,24 @@ fn build(hir: &Hir) -> Result<Regex, String> {
 /// prefilters and extra engines that speed up long searches are not built,
 /// which makes compiling several times cheaper at start-up.
 pub fn compile_path(pattern: &str) -> Result<Regex, String> {
-    let config = syntax::Config::new().utf8(false);
-    let hir = syntax::parse_with(pattern, &config).map_err(|err| err.to_string())?;
-    let config = meta::Config::new()
-        .match_kind(MatchKind::LeftmostFirst)
-        .utf8_empty(false)
-        .auto_prefilter(false)
-        .onepass(false)
-        .backtrack(false);
-    meta::Builder::new()
-        .configure(config)
-        .build_from_hir(&hir)
-        .map_err(|err| err.to_string())
+    build_paths(&[pattern], MatchKind::LeftmostFirst)
 }
 
 /// One regex over many path patterns, reporting every pattern that matches
 /// (`which_overlapping_matches`). Building one costs a fraction of building
 /// each pattern alone, and file-name rules are consulted for every file.
 pub fn compile_paths(patterns: &[&str]) -> Result<Regex, String> {
+    build_paths(patterns, MatchKind::All)
+}
+
+fn build_paths(patterns: &[&str], kind: MatchKind) -> Result<Regex, String> {
     let config = syntax::Config::new().utf8(false);
     let hirs = patterns
         .iter()
         .map(|p| syntax::parse_with(p, &config).map_err(|err| err.to_string()))
         .collect::<Result<Vec<_>, _>>()?;
     let config = meta::Config::new()
-        .match_kind(MatchKind::All)
+        .match_kind(kind)
         .utf8_empty(false)
         .auto_prefilter(false)
         .onepass(false)

@@ -193,13 +193,7 @@ fn scan_staged_limited_to_named_files() {
 fn a_missing_object_blocks_with_the_path_named() {
     let repo = repo_with_hook();
     repo.stage("lost.txt", "some content that will vanish\n");
-    let oid = repo.git(&["rev-parse", ":lost.txt"]).trim().to_string();
-    let object = repo
-        .path()
-        .join(".git/objects")
-        .join(&oid[..2])
-        .join(&oid[2..]);
-    std::fs::remove_file(object).unwrap();
+    repo.lose_staged_object("lost.txt");
     let out = repo.leakgate(&["scan"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("lost.txt"), "{}", text(&out));

@@ -342,13 +342,7 @@ fn shallow_clone() {
 fn an_index_pointing_at_a_missing_object_blocks_the_commit_naming_the_path() {
     let repo = repo_with_history();
     repo.stage("lost.txt", "content that will vanish\n");
-    let oid = repo.git(&["rev-parse", ":lost.txt"]).trim().to_string();
-    let object = repo
-        .path()
-        .join(".git/objects")
-        .join(&oid[..2])
-        .join(&oid[2..]);
-    std::fs::remove_file(object).unwrap();
+    repo.lose_staged_object("lost.txt");
     let all = assert_blocked(&repo.commit(&[]));
     assert!(all.contains("cannot read the content of lost.txt"), "{all}");
     assert!(all.contains("nothing was allowed through"), "{all}");

@@ -112,6 +112,21 @@ impl TestRepo {
         self.git(&["add", "--", rel]);
     }
 
+    /// Deletes the loose object the index holds for `rel`, leaving an index
+    /// that points at an object the repository does not have.
+    pub fn lose_staged_object(&self, rel: &str) {
+        let oid = self
+            .git(&["rev-parse", &format!(":{rel}")])
+            .trim()
+            .to_string();
+        let object = self
+            .path()
+            .join(".git/objects")
+            .join(&oid[..2])
+            .join(&oid[2..]);
+        std::fs::remove_file(object).unwrap();
+    }
+
     pub fn leakgate(&self, args: &[&str]) -> Output {
         self.command(leakgate_bin()).args(args).output().unwrap()
     }
