@@ -4,18 +4,9 @@
 //! that back out. husky's layout is written here as husky 9 and 8 write it
 //! (no npm needed); lefthook need not be installed to test its config edit.
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
-
 use yaml_rust2::YamlLoader;
 
 use crate::util::*;
-
-fn write_executable(path: &Path, body: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, body).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
 
 fn read(repo: &TestRepo, rel: &str) -> String {
     std::fs::read_to_string(repo.path().join(rel)).unwrap()

@@ -1,22 +1,14 @@
 //! Installing the hook where git really runs hooks, without losing anyone
 //! else's hook.
 
-use std::os::unix::fs::PermissionsExt;
-
 use crate::util::*;
-
-fn write_hook(path: &std::path::Path, body: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, body).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
 
 #[test]
 fn a_pre_existing_hook_keeps_running_after_install_and_returns_after_uninstall() {
     let repo = TestRepo::new();
     let hook = repo.path().join(".git/hooks/pre-commit");
     let original = "#!/bin/sh\necho previous-hook-ran > \"$(git rev-parse --git-dir)/marker\"\n";
-    write_hook(&hook, original);
+    write_executable(&hook, original);
     repo.install_hook();
 
     repo.stage("a.txt", "a\n");
@@ -40,7 +32,7 @@ fn force_sets_the_old_hook_aside_without_running_it_and_uninstall_restores_it() 
     let repo = TestRepo::new();
     let hook = repo.path().join(".git/hooks/pre-commit");
     let original = "#!/bin/sh\nexit 1\n";
-    write_hook(&hook, original);
+    write_executable(&hook, original);
     assert_passed(&repo.leakgate(&["install", "--force"]));
     repo.stage("a.txt", "a\n");
     assert_passed(&repo.commit(&[]));

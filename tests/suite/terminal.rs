@@ -270,16 +270,14 @@ fn the_installed_hook_quotes_every_path() {
     let hooks = weird.join(".git/hooks");
     for hook in ["pre-commit", "pre-push"] {
         let chained = hooks.join(format!("{hook}.leakgate-chained"));
-        std::fs::write(
+        write_executable(
             &chained,
-            format!("#!/bin/sh\necho chained-{hook}-ran >&2\n"),
-        )
-        .unwrap();
-        std::fs::set_permissions(
-            &chained,
-            std::os::unix::fs::PermissionsExt::from_mode(0o755),
-        )
-        .unwrap();
+            &format!(
+                "#!/bin/sh
+echo chained-{hook}-ran >&2
+"
+            ),
+        );
     }
 
     std::fs::write(weird.join("a.txt"), "clean\n").unwrap();
@@ -351,16 +349,14 @@ fn hooks_in_a_hooks_path_ending_in_a_newline_work() {
     for hook in ["pre-commit", "pre-push"] {
         assert!(hooks.join(hook).is_file(), "{hook} installed in {hooks:?}");
         let chained = hooks.join(format!("{hook}.leakgate-chained"));
-        std::fs::write(
+        write_executable(
             &chained,
-            format!("#!/bin/sh\necho chained-{hook}-ran >&2\n"),
-        )
-        .unwrap();
-        std::fs::set_permissions(
-            &chained,
-            std::os::unix::fs::PermissionsExt::from_mode(0o755),
-        )
-        .unwrap();
+            &format!(
+                "#!/bin/sh
+echo chained-{hook}-ran >&2
+"
+            ),
+        );
     }
     repo.stage("a.txt", "clean\n");
     let all = assert_passed(&repo.commit(&[]));

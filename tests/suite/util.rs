@@ -149,6 +149,14 @@ impl TestRepo {
     }
 }
 
+/// Writes an executable script (a hook), creating its directory.
+pub fn write_executable(path: &Path, body: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, body).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 /// stdout and stderr together, for assertions and failure messages.
 pub fn text(out: &Output) -> String {
     format!(
