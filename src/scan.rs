@@ -160,6 +160,9 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
         None => None,
     };
     let early_engine = Engine::from_config(given.as_ref());
+    if let Ok(engine) = &early_engine {
+        engine.warm_up();
+    }
     let head = staged::head_files(&repo, &TOP_FILES)?;
     let diff = pending.wait()?;
     let top_diff = pending_top.map(|p| p.wait()).transpose()?;
@@ -184,6 +187,10 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
         collector.record(blob.path, blob.size, blob.outcome);
     }
     let report = collector.finish(true);
+    // The process ends right after a staged scan (it is the hook's whole
+    // job), so the engine's hundreds of rules are left for the OS to free:
+    // dropping them one by one took about 5% of a small commit's work.
+    std::mem::forget(engine);
     Ok((report, load_baseline(request, Some(&top))?))
 }
 
