@@ -42,6 +42,17 @@ fn assert_output_safe(out: &Output, allow_colour: bool) {
     assert_no_raw_controls(&out.stderr, false);
 }
 
+/// Scans with colour off and forced on, checks both outputs are safe and
+/// report findings, and returns the plain output for closer checks.
+fn scan_safely_in_both_colours(repo: &TestRepo) -> String {
+    for colour in ["never", "always"] {
+        let out = repo.leakgate(&["scan", "--color", colour]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        assert_output_safe(&out, colour == "always");
+    }
+    text(&repo.leakgate(&["scan", "--color", "never"]))
+}
+
 /// File names git can hold that would garble or hijack a terminal.
 const HOSTILE_NAMES: &[&[u8]] = &[
     b"with space.txt",
@@ -68,12 +79,7 @@ fn stage_hostile_names(repo: &TestRepo) {
 fn hostile_file_names_are_printed_escaped() {
     let repo = TestRepo::new();
     stage_hostile_names(&repo);
-    for colour in ["never", "always"] {
-        let out = repo.leakgate(&["scan", "--color", colour]);
-        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-        assert_output_safe(&out, colour == "always");
-    }
-    let plain = text(&repo.leakgate(&["scan", "--color", "never"]));
+    let plain = scan_safely_in_both_colours(&repo);
     for shown in [
         "with space.txt:1:8",
         "quo\"te's.txt:1:8",
@@ -113,12 +119,7 @@ fn escape_sequences_inside_a_line_are_printed_escaped() {
             "\x1b]8;;https://evil.invalid\x07click\x1b]8;;\x07 key=\"{AWS_KEY_ID}\" \x1b[2J\x1b[3J\u{202e}\x08\x08\n"
         ),
     );
-    for colour in ["never", "always"] {
-        let out = repo.leakgate(&["scan", "--color", colour]);
-        assert_eq!(out.status.code(), Some(1));
-        assert_output_safe(&out, colour == "always");
-    }
-    let plain = text(&repo.leakgate(&["scan"]));
+    let plain = scan_safely_in_both_colours(&repo);
     assert!(
         plain.contains(
             "| \\u{1b}]8;;https://evil.invalid\\u{7}click\\u{1b}]8;;\\u{7} key=\"AKIA…\""
@@ -147,12 +148,7 @@ fn text_from_a_repository_config_is_printed_escaped() {
     let repo = TestRepo::new();
     repo.stage(".leakgate.toml", HOSTILE_CONFIG);
     repo.stage("a.py", "t = acme_q8fz2lmx0prt7wvn\n");
-    for colour in ["never", "always"] {
-        let out = repo.leakgate(&["scan", "--color", colour]);
-        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-        assert_output_safe(&out, colour == "always");
-    }
-    let plain = text(&repo.leakgate(&["scan"]));
+    let plain = scan_safely_in_both_colours(&repo);
     assert!(
         plain.contains(
             "a.py:1:10  acme\\u{1b}[2J  ACME token\\u{1b}]0;owned\\u{7}\\u{9b}31m\\u{202e}"
