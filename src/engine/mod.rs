@@ -246,7 +246,10 @@ impl Engine {
     /// An engine over the given rules; regexes compile lazily.
     pub fn from_specs(specs: Vec<RuleSpec>, allowlists: Vec<Allowlist>) -> Result<Self> {
         let mut rules = Vec::with_capacity(specs.len());
-        for spec in specs {
+        for mut spec in specs {
+            for word in &mut spec.stopwords {
+                word.make_ascii_lowercase();
+            }
             if spec.regex.is_none() && spec.path.is_none() {
                 bail!("rule {} has neither a regex nor a path", spec.id());
             }
@@ -673,11 +676,15 @@ impl Engine {
                 return true;
             }
         }
+        if rule.spec.stopwords.is_empty() {
+            return false;
+        }
+        // Stopwords were lowercased when the engine was built.
         let lower = secret.to_ascii_lowercase();
         rule.spec
             .stopwords
             .iter()
-            .any(|w| memchr::memmem::find(&lower, w.to_ascii_lowercase().as_bytes()).is_some())
+            .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
     }
 }
 

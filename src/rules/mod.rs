@@ -241,6 +241,18 @@ mod tests {
     }
 
     #[test]
+    fn rule_stopwords_match_whatever_their_case() {
+        let source = SourceText::new(
+            "t.toml",
+            "[[rules]]\nid = \"acme\"\nregex = '\\b(acme_[a-z0-9]{16})\\b'\nkeywords = [\"acme_\"]\n\
+             stopwords = [\"SandBox\"]\nexamples = [\"t = acme_q8fz2lmx0prt7wvn\"]\n\
+             negative_examples = [\"t = acme_sandboxq8fz2lmx0\"]\n",
+        );
+        let specs = parse_rules(&source).unwrap();
+        assert_eq!(check_rules(&specs).unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
     fn every_builtin_rule_matches_its_examples_and_none_of_its_negatives() {
         let specs = builtin_rules_with_examples().unwrap();
         let failures = check_rules(&specs).unwrap();
