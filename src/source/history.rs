@@ -45,6 +45,7 @@ use super::repo::GitRepo;
 use crate::engine::{AddedLines, Engine, ScanInput, SkipReason};
 use crate::finding::{CommitInfo, Finding};
 use crate::path::RepoPath;
+use crate::pipeline::find_blob;
 use crate::progress::Progress;
 
 /// Where the walk starts.
@@ -548,12 +549,13 @@ fn scan_blobs(
                     }
                     return Ok(scans);
                 }
-                let content = read_blob(repo, blob.oid, &blob.paths[0])?;
+                let blob_data = find_blob(repo, blob.oid, &blob.paths[0])?;
+                let content = blob_data.content();
                 let mut scans = Vec::with_capacity(blob.paths.len());
                 for path in &blob.paths {
                     let outcome = engine.scan(&ScanInput {
                         path: path.clone(),
-                        content: &content,
+                        content,
                         added: AddedLines::All,
                         commit: None,
                     })?;
@@ -567,17 +569,6 @@ fn scan_blobs(
             },
         )
         .collect()
-}
-
-fn read_blob(repo: &Repository, oid: Oid, path: &RepoPath) -> Result<Vec<u8>> {
-    let blob = repo.find_blob(oid).map_err(|e| {
-        anyhow!(
-            "cannot read {path} (object {oid}) from history: {}.\n\
-             Check the repository with `git fsck`",
-            e.message()
-        )
-    })?;
-    Ok(blob.content().to_vec())
 }
 
 /// Walks the changes oldest-first and keeps each finding where a commit
@@ -604,12 +595,13 @@ fn attribute(
         }
         let blob = &blobs[change.blob];
         let path = &blob.paths[change.path];
-        let new = read_blob(repo, blob.oid, path)?;
+        let new_blob = find_blob(repo, blob.oid, path)?;
+        let new = new_blob.content();
         // Added relative to every parent: one line set per parent.
         let mut added_per_parent = Vec::with_capacity(1 + change.other_parents.len());
         for old in std::iter::once(change.old).chain(change.other_parents.iter().copied()) {
             added_per_parent.push(match old {
-                Some(old) => added_lines(&read_blob(repo, old, path)?, &new),
+                Some(old) => added_lines(find_blob(repo, old, path)?.content(), new),
                 None => AddedLines::All,
             });
         }
@@ -618,7 +610,7 @@ fn attribute(
             .expect("there is always a first-parent line set");
         let outcome = engine.scan(&ScanInput {
             path: path.clone(),
-            content: &new,
+            content: new,
             added: first_parent.clone(),
             commit: Some(commits[change.commit].info.clone()),
         })?;
