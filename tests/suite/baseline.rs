@@ -61,7 +61,7 @@ fn after_adoption_the_old_secret_is_ignored_everywhere_and_a_new_one_still_block
     let found = findings(&out);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0]["rule_id"], "github-pat-classic");
-    assert_blocked(&repo.commit(&[]));
+    assert_blocked_by_finding(&repo.commit(&[]));
 }
 
 #[test]
@@ -73,7 +73,7 @@ fn a_different_secret_on_the_baselined_line_is_not_hidden() {
         "DEBUG = False\nAWS_KEY = \"AKIAQYLPMN5HHHFPZAM2\"\n",
     );
     let out = repo.leakgate(&["scan"]);
-    let all = assert_blocked(&out);
+    let all = assert_blocked_by_finding(&out);
     assert!(all.contains("settings.py:2:"), "{all}");
 }
 

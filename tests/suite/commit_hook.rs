@@ -15,7 +15,7 @@ fn a_staged_secret_blocks_the_commit_and_names_path_line_and_column() {
         "config/settings.py",
         &format!("DEBUG = True\nAWS_KEY = \"{AWS_KEY_ID}\"\n"),
     );
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(all.contains("config/settings.py:2:12"), "{all}");
     assert!(all.contains("aws-access-key-id"), "{all}");
     assert!(all.contains("commit blocked"), "{all}");
@@ -46,7 +46,7 @@ fn with_partial_staging_the_staged_version_decides_both_ways() {
     // Staged secret, cleaned in the working tree only: still blocked.
     repo.stage("app.py", &format!("KEY = \"{AWS_KEY_ID}\"\n"));
     repo.write("app.py", "KEY = None\n");
-    assert_blocked(&repo.commit(&[]));
+    assert_blocked_by_finding(&repo.commit(&[]));
     // Staged clean, secret in the working tree only: passes.
     repo.stage("app.py", "KEY = None\n");
     repo.write("app.py", &format!("KEY = \"{AWS_KEY_ID}\"\n"));
@@ -59,7 +59,7 @@ fn git_commit_all_with_a_secret_is_blocked() {
     repo.stage("app.py", "KEY = None\n");
     assert_passed(&repo.commit(&[]));
     repo.write("app.py", &format!("KEY = \"{GITHUB_TOKEN}\"\n"));
-    let all = assert_blocked(&repo.commit(&["-a"]));
+    let all = assert_blocked_by_finding(&repo.commit(&["-a"]));
     assert!(all.contains("app.py:1:8"), "{all}");
 }
 
@@ -70,8 +70,8 @@ fn git_commit_with_a_path_and_a_secret_is_blocked() {
     repo.stage("other.py", "x = 1\n");
     assert_passed(&repo.commit(&[]));
     repo.write("app.py", &format!("KEY = \"{GITHUB_TOKEN}\"\n"));
-    assert_blocked(&repo.commit(&["--", "app.py"]));
-    assert_blocked(&repo.commit(&["--only", "app.py"]));
+    assert_blocked_by_finding(&repo.commit(&["--", "app.py"]));
+    assert_blocked_by_finding(&repo.commit(&["--only", "app.py"]));
     // A path-limited commit of a clean file is not held up by the other one.
     repo.write("other.py", "x = 2\n");
     assert_passed(&repo.commit(&["--", "other.py"]));
@@ -81,7 +81,7 @@ fn git_commit_with_a_path_and_a_secret_is_blocked() {
 fn the_first_commit_of_a_repository_is_scanned() {
     let repo = repo_with_hook();
     repo.stage("README", &format!("token {GITHUB_TOKEN}\n"));
-    assert_blocked(&repo.commit(&[]));
+    assert_blocked_by_finding(&repo.commit(&[]));
 }
 
 #[test]
@@ -114,7 +114,7 @@ fn a_multi_line_private_key_is_reported_at_its_first_line() {
         W8TST9LNbhYMtHkyX4rrcjFSXbzleQehaT/PoMRnCmAIdhDN6w9BMb8Q5ptWXEVV\n\
         -----END OPENSSH PRIVATE KEY-----\n";
     repo.stage("deploy/key.txt", &format!("# deploy key\n{key}"));
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(all.contains("deploy/key.txt:2:1"), "{all}");
 }
 
@@ -124,7 +124,7 @@ fn a_staged_env_file_is_a_finding_but_an_example_is_not() {
     repo.stage(".env.example", "DATABASE_URL=\n");
     assert_passed(&repo.commit(&[]));
     repo.stage("app/.env", "DEBUG=1\n");
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(all.contains("app/.env:1:1"), "{all}");
     assert!(all.contains(".gitignore"), "{all}");
 }
@@ -175,7 +175,7 @@ fn the_hook_works_from_a_linked_worktree() {
     };
     assert!(run(&["add", "b.py"]).status.success());
     let out = run(&["commit", "-m", "from worktree"]);
-    let all = assert_blocked(&out);
+    let all = assert_blocked_by_finding(&out);
     assert!(all.contains("b.py:1:6"), "{all}");
 }
 
@@ -185,8 +185,8 @@ fn scan_staged_limited_to_named_files() {
     repo.stage("clean.py", "x = 1\n");
     repo.stage("dirty.py", &format!("K = \"{AWS_KEY_ID}\"\n"));
     assert_passed(&repo.leakgate(&["scan", "--staged", "clean.py"]));
-    assert_blocked(&repo.leakgate(&["scan", "--staged", "dirty.py"]));
-    assert_blocked(&repo.leakgate(&["scan", "--staged"]));
+    assert_blocked_by_finding(&repo.leakgate(&["scan", "--staged", "dirty.py"]));
+    assert_blocked_by_finding(&repo.leakgate(&["scan", "--staged"]));
 }
 
 #[test]

@@ -40,7 +40,7 @@ lines = ['FIXTURE_TOKEN']
     );
     assert_passed(&repo.commit(&[]));
     repo.stage("src/b.py", &format!("T = \"{GITHUB_TOKEN}\"\n"));
-    assert_blocked(&repo.commit(&[]));
+    assert_blocked_by_finding(&repo.commit(&[]));
 }
 
 #[test]
@@ -80,7 +80,7 @@ remediation = "Rotate it in the ACME console."
     );
     repo.stage("a.txt", "t = acme_q8fz2lmx0prt7wvn\n");
     let out = repo.leakgate(&["scan"]);
-    let all = assert_blocked(&out);
+    let all = assert_blocked_by_finding(&out);
     assert!(
         all.contains("a.txt:1:5") && all.contains("acme-token"),
         "{all}"
@@ -97,7 +97,7 @@ fn a_malformed_config_blocks_the_commit_naming_file_line_and_column() {
     );
     repo.stage("a.txt", "clean\n");
     let out = repo.commit(&[]);
-    let all = assert_blocked(&out);
+    let all = assert_blocked_by_error(&out);
     assert!(
         all.contains(".leakgate.toml (staged):3:3: invalid regex"),
         "{all}"

@@ -72,7 +72,7 @@ fn utf16_files_with_a_bom_are_decoded_and_blocked() {
         ]
     );
     assert!(report["skipped"].as_array().unwrap().is_empty(), "{report}");
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(all.contains("windows/credentials:2:21"), "{all}");
 }
 
@@ -89,7 +89,7 @@ fn in_a_changed_utf16_file_only_the_new_lines_count() {
     // Adding a secret blocks, at the line where it was added.
     let new = format!("{old}name2 = b\r\ntoken = {GITHUB_TOKEN}\r\n");
     repo.stage_bytes("c.ini", &utf16le(&new));
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(all.contains("c.ini:4:9"), "{all}");
     assert!(!all.contains("c.ini:1:"), "{all}");
 }
@@ -134,13 +134,13 @@ fn a_secret_on_a_last_line_without_a_newline_is_found() {
     let repo = TestRepo::new();
     repo.install_hook();
     repo.stage("tail.py", &format!("x = 1\nKEY = \"{AWS_KEY_ID}\""));
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(all.contains("tail.py:2:8"), "{all}");
     // Also when only that line changed, so the diff sees a changed last line.
     repo.stage("tail.py", "x = 1\nKEY = None");
     repo.commit_unchecked("clean");
     repo.stage("tail.py", &format!("x = 1\nKEY = \"{AWS_KEY_ID}\""));
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(all.contains("tail.py:2:8"), "{all}");
 }
 
@@ -310,7 +310,7 @@ fn a_file_dressed_as_an_lfs_pointer_is_still_scanned() {
         "assets/model.bin",
         &format!("{LFS_POINTER}aws_access_key_id = {AWS_KEY_ID}\n"),
     );
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(all.contains("assets/model.bin:4:21"), "{all}");
 }
 

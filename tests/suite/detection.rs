@@ -40,7 +40,7 @@ fn a_random_value_under_a_secret_name_blocks() {
         "app/settings.py",
         "smtp_password = os.environ.get(\"SMTP_PASSWORD\", \"W8q^EbJ0um+Au15s\")\n",
     );
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(all.contains("app/settings.py:1:"), "{all}");
     assert!(all.contains("generic-secret-fallback"), "{all}");
 }

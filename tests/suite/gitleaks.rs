@@ -41,7 +41,7 @@ fn a_custom_gitleaks_rule_blocks_a_commit_with_its_id() {
     repo.install_hook();
     repo.stage(".gitleaks.toml", GITLEAKS_CONFIG);
     repo.stage("src/client.py", &format!("TOKEN = \"{ACME_TOKEN}\"\n"));
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(
         all.contains("src/client.py:1:10  acme-internal-token"),
         "{all}"
@@ -64,9 +64,9 @@ fn the_gitleaks_allowlists_allow() {
 
     // The same token elsewhere, and a built-in rule (useDefault), still block.
     repo.stage("src/b.py", &format!("T = \"{ACME_TOKEN}\"\n"));
-    assert_blocked(&repo.commit(&[]));
+    assert_blocked_by_finding(&repo.commit(&[]));
     repo.stage("src/b.py", &format!("K = \"{AWS_KEY_ID}\"\n"));
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(all.contains("aws-access-key-id"), "{all}");
 }
 
@@ -114,12 +114,12 @@ fn a_gitleaksignore_entry_suppresses_exactly_that_finding() {
         "config/keys.py",
         &format!("# keys\nA = \"{AWS_KEY_ID}\"\nT = \"{GITHUB_TOKEN}\"\n"),
     );
-    assert_blocked(&repo.commit(&[]));
+    assert_blocked_by_finding(&repo.commit(&[]));
     repo.stage(
         ".gitleaksignore",
         "# reviewed: test account key\nconfig/keys.py:aws-access-key-id:2\n",
     );
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(!all.contains("config/keys.py:2"), "{all}");
     assert!(
         all.contains("config/keys.py:3:6  github-pat-classic"),
@@ -132,7 +132,7 @@ fn a_gitleaksignore_entry_suppresses_exactly_that_finding() {
         ".gitleaksignore",
         &format!("config/keys.py:aws-access-key-id:2\n{sha}:config/keys.py:github-pat-classic:3\n"),
     );
-    assert_blocked(&repo.commit(&[]));
+    assert_blocked_by_finding(&repo.commit(&[]));
     repo.stage(
         ".gitleaksignore",
         "config/keys.py:aws-access-key-id:2\nconfig/keys.py:github-pat-classic:3\n",
@@ -159,7 +159,7 @@ fn a_gitleaks_config_with_its_own_rules_and_no_use_default_runs_only_those() {
     repo.stage("a.py", &format!("K = \"{AWS_KEY_ID}\"\n"));
     assert_passed(&repo.leakgate(&["scan"]));
     repo.stage("b.py", &format!("T = \"{ACME_TOKEN}\"\n"));
-    assert_blocked(&repo.leakgate(&["scan"]));
+    assert_blocked_by_finding(&repo.leakgate(&["scan"]));
 }
 
 #[test]
@@ -169,7 +169,7 @@ fn a_gitleaks_file_can_be_named_with_config_and_listed_with_rules() {
     std::fs::write(&path, GITLEAKS_CONFIG).unwrap();
     repo.stage("src/client.py", &format!("TOKEN = \"{ACME_TOKEN}\"\n"));
     let out = repo.leakgate(&["scan", "--config", path.to_str().unwrap()]);
-    assert!(assert_blocked(&out).contains("acme-internal-token"));
+    assert!(assert_blocked_by_finding(&out).contains("acme-internal-token"));
     let out = repo.leakgate(&["rules", "--config", path.to_str().unwrap()]);
     let all = assert_passed(&out);
     assert!(

@@ -72,7 +72,7 @@ fn husky9_gets_a_leakgate_line_in_the_user_script_and_loses_it_on_uninstall() {
     assert_eq!(read(&repo, ".git/husky-ran"), "checks-ran\n");
 
     repo.stage("settings.py", &format!("KEY = \"{AWS_KEY_ID}\"\n"));
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(all.contains("settings.py:1:8"), "{all}");
     assert!(all.contains("husky - pre-commit script failed"), "{all}");
 
@@ -92,7 +92,7 @@ fn husky9_without_a_user_script_gets_one_that_uninstall_removes() {
     assert_passed(&repo.leakgate(&["install"]));
     assert!(repo.path().join(".husky/pre-commit").is_file());
     repo.stage("k.txt", &format!("{GITHUB_TOKEN}\n"));
-    assert_blocked(&repo.commit(&[]));
+    assert_blocked_by_finding(&repo.commit(&[]));
     assert_passed(&repo.leakgate(&["uninstall"]));
     assert!(!repo.path().join(".husky/pre-commit").exists());
     assert_passed(&repo.commit(&[]));
@@ -109,7 +109,7 @@ fn husky9_blocks_with_a_clear_message_when_leakgate_is_missing() {
         .args(["commit", "-m", "x"])
         .output()
         .unwrap();
-    let all = assert_blocked(&out);
+    let all = assert_blocked_by_finding(&out);
     assert!(all.contains("leakgate binary is not installed"), "{all}");
 }
 
@@ -154,7 +154,7 @@ fn husky8_gets_the_line_after_its_set_up_so_it_runs_once() {
     assert_passed(&repo.commit(&[]));
     assert_eq!(read(&repo, ".git/husky-ran"), "ran\n");
     repo.stage("k.txt", &format!("{AWS_KEY_ID}\n"));
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(all.contains("k.txt:1:1"), "{all}");
 
     assert_passed(&repo.leakgate(&["uninstall"]));
@@ -266,7 +266,7 @@ fn a_lefthook_config_alone_does_not_stop_a_normal_install() {
     assert_passed(&repo.leakgate(&["install"]));
     assert_eq!(read(&repo, "lefthook.yml"), LEFTHOOK_CONFIG);
     repo.stage("k.txt", &format!("{AWS_KEY_ID}\n"));
-    assert_blocked(&repo.commit(&[]));
+    assert_blocked_by_finding(&repo.commit(&[]));
 }
 
 #[test]
@@ -287,7 +287,7 @@ fn husky9_pre_push_gets_git_arguments_and_stdin_and_stops_a_secret() {
 
     let before = repo.remote_ref(remote.path(), "refs/heads/main");
     repo.commit_file("k.py", &format!("K = \"{AWS_KEY_ID}\"\n"), "sneaky");
-    let all = assert_blocked(&repo.push(&["origin", "main"]));
+    let all = assert_blocked_by_finding(&repo.push(&["origin", "main"]));
     assert!(all.contains("k.py:1:"), "{all}");
     assert_eq!(repo.remote_ref(remote.path(), "refs/heads/main"), before);
 

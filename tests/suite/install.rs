@@ -19,7 +19,7 @@ fn a_pre_existing_hook_keeps_running_after_install_and_returns_after_uninstall()
     );
 
     repo.stage("b.txt", &format!("{AWS_KEY_ID}\n"));
-    assert_blocked(&repo.commit(&[]));
+    assert_blocked_by_finding(&repo.commit(&[]));
 
     let out = repo.leakgate(&["uninstall"]);
     assert_passed(&out);
@@ -46,7 +46,7 @@ fn installing_twice_is_harmless() {
     repo.install_hook();
     repo.install_hook();
     repo.stage("b.txt", &format!("{AWS_KEY_ID}\n"));
-    assert_blocked(&repo.commit(&[]));
+    assert_blocked_by_finding(&repo.commit(&[]));
     assert_passed(&repo.leakgate(&["uninstall"]));
     assert!(!repo.path().join(".git/hooks/pre-commit").exists());
     assert_passed(&repo.commit(&[]));
@@ -60,7 +60,7 @@ fn a_relative_core_hooks_path_is_honoured() {
     assert!(repo.path().join("team-hooks/pre-commit").exists());
     assert!(!repo.path().join(".git/hooks/pre-commit").exists());
     repo.stage("b.txt", &format!("{AWS_KEY_ID}\n"));
-    assert_blocked(&repo.commit(&[]));
+    assert_blocked_by_finding(&repo.commit(&[]));
 }
 
 #[test]
@@ -69,7 +69,7 @@ fn the_shipped_hooks_directory_works_as_core_hooks_path() {
     let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks");
     repo.git(&["config", "core.hooksPath", shipped.to_str().unwrap()]);
     repo.stage("b.txt", &format!("{AWS_KEY_ID}\n"));
-    assert_blocked(&repo.commit(&[]));
+    assert_blocked_by_finding(&repo.commit(&[]));
     let shim = std::fs::read(shipped.join("pre-commit")).unwrap();
     assert!(!shim.contains(&b'\r'), "the shim has LF line endings");
 }
@@ -85,7 +85,7 @@ fn without_the_binary_the_shim_blocks_and_says_how_to_install() {
         .args(["commit", "-m", "x"])
         .output()
         .unwrap();
-    let all = assert_blocked(&out);
+    let all = assert_blocked_by_finding(&out);
     assert!(all.contains("not installed"), "{all}");
     assert!(all.contains("install.sh"), "{all}");
 }

@@ -7,7 +7,7 @@ fn the_full_secret_never_appears_in_the_output_unless_asked() {
     let repo = TestRepo::new();
     repo.install_hook();
     repo.stage("a.py", &format!("T = \"{GITHUB_TOKEN}\"\n"));
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(!all.contains(GITHUB_TOKEN), "{all}");
     assert!(all.contains("ghp_…"), "{all}");
     let json_out = repo.leakgate(&["scan", "--format", "json"]);

@@ -51,7 +51,7 @@ fn a_commit_made_with_no_verify_is_stopped_at_push() {
     repo.commit_file("k.py", "K = None\n", "cover it up");
 
     let out = repo.push(&["origin", "main"]);
-    let all = assert_blocked(&out);
+    let all = assert_blocked_by_finding(&out);
     assert!(all.contains("k.py:1:"), "{all}");
     assert!(all.contains(&format!("commit {}", &sneaky[..12])), "{all}");
     assert!(all.contains("push blocked"), "{all}");
@@ -79,7 +79,7 @@ fn a_new_branch_is_scanned_only_for_what_the_remote_lacks() {
     repo.git(&["checkout", "-q", "-b", "leaky-topic"]);
     repo.commit_file("b.py", &format!("T = \"{GITHUB_TOKEN}\"\n"), "leak");
     let out = repo.push(&["origin", "leaky-topic"]);
-    let all = assert_blocked(&out);
+    let all = assert_blocked_by_finding(&out);
     assert!(all.contains("b.py:1:"), "{all}");
     assert!(
         !all.contains("old.py"),
@@ -113,7 +113,7 @@ fn several_refs_in_one_push_are_all_scanned_and_one_secret_stops_them_all() {
     repo.git(&["checkout", "-q", "main"]);
 
     let out = repo.push(&["origin", "main", "second"]);
-    let all = assert_blocked(&out);
+    let all = assert_blocked_by_finding(&out);
     assert!(all.contains("s.py:1:"), "{all}");
     assert_eq!(
         repo.remote_ref(remote.path(), "refs/heads/main"),
@@ -137,7 +137,7 @@ fn a_tag_on_an_unpushed_secret_is_stopped_and_a_tag_on_pushed_work_passes() {
     repo.git(&["checkout", "-q", "--detach"]);
     repo.commit_file("k.py", &format!("K = \"{AWS_KEY_ID}\"\n"), "leak");
     repo.git(&["tag", "-a", "-m", "second release", "v2"]);
-    let all = assert_blocked(&repo.push(&["origin", "v2"]));
+    let all = assert_blocked_by_finding(&repo.push(&["origin", "v2"]));
     assert!(all.contains("k.py:1:"), "{all}");
     assert_eq!(repo.remote_ref(remote.path(), "refs/tags/v2"), None);
 }
@@ -184,7 +184,7 @@ fn the_shipped_pre_push_hook_works_as_core_hooks_path() {
     let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks");
     repo.git(&["config", "core.hooksPath", shipped.to_str().unwrap()]);
     repo.commit_file("k.py", &format!("K = \"{AWS_KEY_ID}\"\n"), "leak");
-    assert_blocked(&repo.push(&["origin", "main"]));
+    assert_blocked_by_finding(&repo.push(&["origin", "main"]));
     assert_eq!(repo.remote_ref(remote.path(), "refs/heads/main"), None);
     let shim = std::fs::read(shipped.join("pre-push")).unwrap();
     assert!(!shim.contains(&b'\r'), "the shim has LF line endings");

@@ -87,12 +87,12 @@ fn scan_staged_takes_file_names_with_spaces_and_glob_characters_literally() {
         "app/clean file.py",
         "app/my settings.py",
     ]);
-    let all = assert_blocked(&out);
+    let all = assert_blocked_by_finding(&out);
     assert!(all.contains("app/my settings.py:1:6"), "{all}");
     assert!(all.contains("1 secret in 1 file"), "{all}");
 
     let out = repo.leakgate(&["scan", "--staged", "[ab].py"]);
-    let all = assert_blocked(&out);
+    let all = assert_blocked_by_finding(&out);
     assert!(
         all.contains("[ab].py:1:6") && !all.contains("ab.py:1:6  aws"),
         "{all}"
@@ -106,10 +106,10 @@ fn scan_staged_takes_file_names_with_spaces_and_glob_characters_literally() {
         .args(["scan", "--staged", "my settings.py"])
         .output()
         .unwrap();
-    assert!(assert_blocked(&out).contains("app/my settings.py:1:6"));
+    assert!(assert_blocked_by_finding(&out).contains("app/my settings.py:1:6"));
 
     // No names: everything staged.
-    let all = assert_blocked(&repo.leakgate(&["scan", "--staged"]));
+    let all = assert_blocked_by_finding(&repo.leakgate(&["scan", "--staged"]));
     assert!(all.contains("3 secrets in 3 files"), "{all}");
 }
 
@@ -135,7 +135,7 @@ fn pre_commit_try_repo_runs_the_installed_binary_hook_against_this_repository() 
         &program,
         &["try-repo", this_repo.to_str().unwrap(), "leakgate-system"],
     );
-    let all = assert_blocked(&out);
+    let all = assert_blocked_by_finding(&out);
     assert!(all.contains("app/my settings.py:1:6"), "{all}");
     assert!(all.contains("aws-access-key-id"), "{all}");
     assert!(!all.contains(AWS_KEY_ID), "{all}");
@@ -196,12 +196,12 @@ fn a_pre_commit_config_using_the_system_hook_blocks_a_real_commit() {
     assert_passed(&repo.commit(&[]));
 
     repo.stage("deploy/my key.txt", &format!("token {GITHUB_TOKEN}\n"));
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(all.contains("deploy/my key.txt:1:7"), "{all}");
     // Staged and cleaned only in the working tree: still blocked, because
     // leakgate reads the staged blob.
     repo.write("deploy/my key.txt", "token None\n");
-    assert_blocked(&repo.commit(&[]));
+    assert_blocked_by_finding(&repo.commit(&[]));
 }
 
 #[test]
@@ -222,7 +222,7 @@ fn the_readme_pre_commit_config_works_as_written() {
     repo.stage("ok.txt", "fine\n");
     assert_passed(&repo.commit(&[]));
     repo.stage("leak.txt", &format!("{AWS_KEY_ID}\n"));
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(all.contains("leak.txt:1:1"), "{all}");
 }
 
@@ -253,6 +253,6 @@ fn pre_commit_try_repo_builds_and_runs_the_cargo_hook() {
         .env("RUSTUP_HOME", rustup_home)
         .output()
         .unwrap();
-    let all = assert_blocked(&out);
+    let all = assert_blocked_by_finding(&out);
     assert!(all.contains("leak.py:1:6"), "{all}");
 }

@@ -29,7 +29,7 @@ const SECRET_LINE: &str = "KEY = \"AKIAD7RGN7SS555HMTF6\"\n";
 /// stages a clean version and checks the commit passes.
 fn blocks_secret_then_passes_clean(repo: &TestRepo, commit: impl Fn() -> Output) {
     repo.stage("app.py", &format!("x = 1\n{SECRET_LINE}"));
-    let all = assert_blocked(&commit());
+    let all = assert_blocked_by_finding(&commit());
     assert!(all.contains("app.py:2:8"), "{all}");
     repo.stage("app.py", "x = 1\ny = 2\n");
     assert_passed(&commit());
@@ -147,7 +147,7 @@ fn sparse_repo() -> TestRepo {
 /// Stages a secret inside the sparse cone, then a clean file.
 fn sparse_blocks_secret_then_passes_clean(repo: &TestRepo) {
     repo.stage("in/app.py", SECRET_LINE);
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(all.contains("in/app.py:1:8"), "{all}");
     repo.git(&["rm", "-q", "--cached", "in/app.py"]);
     repo.stage("in/clean.py", "c = 1\n");
@@ -223,7 +223,7 @@ fn each_linked_worktree_commits_its_own_index() {
     assert_passed(&in_linked(&["commit", "-m", "clean"]));
     std::fs::write(linked.join("leak.py"), SECRET_LINE).unwrap();
     assert_passed(&in_linked(&["add", "leak.py"]));
-    let all = assert_blocked(&in_linked(&["commit", "-m", "leak"]));
+    let all = assert_blocked_by_finding(&in_linked(&["commit", "-m", "leak"]));
     assert!(
         all.contains("leak.py:1:8") && !all.contains("main-only.py"),
         "{all}"
@@ -279,7 +279,7 @@ fn submodules_in_the_superproject_and_inside_the_submodule() {
     assert_passed(&leakgate_in(&sub, &["install"]));
     std::fs::write(sub.join("leak.py"), SECRET_LINE).unwrap();
     git_in(&sub, &["add", "leak.py"]);
-    let all = assert_blocked(&commit_in(&sub, "leak"));
+    let all = assert_blocked_by_finding(&commit_in(&sub, "leak"));
     assert!(all.contains("leak.py:1:8"), "{all}");
     git_in(&sub, &["rm", "-q", "--cached", "leak.py"]);
     std::fs::remove_file(sub.join("leak.py")).unwrap();
@@ -292,7 +292,7 @@ fn submodules_in_the_superproject_and_inside_the_submodule() {
     git_in(&superproject, &["add", "lib"]);
     std::fs::write(superproject.join("conf.py"), SECRET_LINE).unwrap();
     git_in(&superproject, &["add", "conf.py"]);
-    let all = assert_blocked(&commit_in(&superproject, "bump"));
+    let all = assert_blocked_by_finding(&commit_in(&superproject, "bump"));
     assert!(all.contains("conf.py:1:8"), "{all}");
     git_in(&superproject, &["rm", "-q", "--cached", "conf.py"]);
     assert_passed(&commit_in(&superproject, "bump"));
@@ -331,7 +331,7 @@ fn shallow_clone() {
     assert_passed(&out);
     std::fs::write(clone_dir.join("app.py"), format!("x = 1\n{SECRET_LINE}")).unwrap();
     assert_passed(&in_clone(&["add", "app.py"]));
-    let all = assert_blocked(&in_clone(&["commit", "-m", "leak"]));
+    let all = assert_blocked_by_finding(&in_clone(&["commit", "-m", "leak"]));
     assert!(all.contains("app.py:2:8"), "{all}");
     std::fs::write(clone_dir.join("app.py"), "x = 1\ny = 2\n").unwrap();
     assert_passed(&in_clone(&["add", "app.py"]));
@@ -343,7 +343,7 @@ fn an_index_pointing_at_a_missing_object_blocks_the_commit_naming_the_path() {
     let repo = repo_with_history();
     repo.stage("lost.txt", "content that will vanish\n");
     repo.lose_staged_object("lost.txt");
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_error(&repo.commit(&[]));
     assert!(all.contains("cannot read the content of lost.txt"), "{all}");
     assert!(all.contains("nothing was allowed through"), "{all}");
     assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]).trim(), "1");
@@ -361,7 +361,7 @@ fn sha256_repositories_are_refused_clearly_and_block_the_commit() {
     assert!(all.contains("object format leakgate cannot read"), "{all}");
     assert!(all.contains("--object-format=sha256"), "{all}");
     assert!(!all.contains("not inside a git repository"), "{all}");
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_error(&repo.commit(&[]));
     assert!(all.contains("the commit is blocked"), "{all}");
 }
 

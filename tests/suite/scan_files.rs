@@ -31,7 +31,7 @@ fn scanning_a_single_file_outside_a_repository() {
     let dir = TestRepo::empty_dir();
     dir.write("notes.md", &format!("key: {AWS_KEY_ID}\n"));
     let out = dir.leakgate(&["scan", "notes.md"]);
-    let all = assert_blocked(&out);
+    let all = assert_blocked_by_finding(&out);
     assert!(all.contains("notes.md:1:6"), "{all}");
     assert!(!all.contains("commit blocked"), "not a commit: {all}");
     let missing = dir.leakgate(&["scan", "nope.txt"]);

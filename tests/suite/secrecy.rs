@@ -36,7 +36,7 @@ fn several_secrets_on_one_line_are_all_redacted_in_each_others_context() {
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
         assert_no_secret(&text(&out));
     }
-    let all = assert_blocked(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert_no_secret(&all);
     assert_eq!(all.matches("a.py:1:").count(), 4, "{all}");
 

@@ -23,7 +23,7 @@ fn a_split_index_is_read() {
         .filter_map(|e| e.ok())
         .any(|e| e.file_name().to_string_lossy().starts_with("sharedindex."));
     assert!(shared, "the repository must really use a split index");
-    let all = assert_blocked(&repo.leakgate(&["scan"]));
+    let all = assert_blocked_by_finding(&repo.leakgate(&["scan"]));
     assert!(all.contains("app/settings.py:1:8"), "{all}");
     repo.stage("app/settings.py", "KEY = None\n");
     let all = assert_passed(&repo.leakgate(&["scan"]));
@@ -50,7 +50,7 @@ fn a_sparse_checkout_with_a_sparse_index_is_read() {
     assert_eq!(report["scanned"]["files"], 1, "{report}");
     assert_eq!(report["findings"].as_array().unwrap().len(), 0, "{report}");
     repo.stage("inside/new.py", &format!("KEY = \"{GITHUB_TOKEN}\"\n"));
-    let all = assert_blocked(&repo.leakgate(&["scan"]));
+    let all = assert_blocked_by_finding(&repo.leakgate(&["scan"]));
     assert!(all.contains("inside/new.py:1:8"), "{all}");
 }
 
@@ -65,7 +65,7 @@ fn a_pure_rename_of_a_file_with_an_old_secret_passes() {
     assert_passed(&repo.leakgate(&["scan"]));
     // A rename that also adds a secret blocks on the added line only.
     repo.stage("new/name.py", &format!("{body}T = \"{GITHUB_TOKEN}\"\n"));
-    let all = assert_blocked(&repo.leakgate(&["scan"]));
+    let all = assert_blocked_by_finding(&repo.leakgate(&["scan"]));
     assert!(all.contains("new/name.py:22:6"), "{all}");
     assert!(!all.contains("new/name.py:1:"), "{all}");
 }
@@ -81,7 +81,7 @@ fn a_committed_config_applies_when_it_is_not_staged_again() {
     assert_passed(&repo.leakgate(&["scan", "--staged", "fixtures/k.txt"]));
     // Staging the config's deletion means the commit has no config.
     repo.git(&["rm", "-q", "--cached", ".leakgate.toml"]);
-    assert_blocked(&repo.leakgate(&["scan"]));
+    assert_blocked_by_finding(&repo.leakgate(&["scan"]));
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn staged_paths_are_relative_to_the_current_directory() {
             .unwrap()
     };
     assert_passed(&run(&["scan", "--staged", "clean.py"]));
-    let all = assert_blocked(&run(&["scan", "--staged", "dirty.py"]));
+    let all = assert_blocked_by_finding(&run(&["scan", "--staged", "dirty.py"]));
     assert!(all.contains("sub/dirty.py:1:6"), "{all}");
 }
 

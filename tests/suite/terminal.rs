@@ -106,7 +106,7 @@ fn hostile_file_names_are_escaped_when_the_hook_blocks_a_commit() {
     repo.install_hook();
     stage_hostile_names(&repo);
     let out = repo.commit(&[]);
-    assert_blocked(&out);
+    assert_blocked_by_finding(&out);
     assert_output_safe(&out, false);
 }
 
@@ -284,7 +284,7 @@ echo chained-{hook}-ran >&2
 
     std::fs::write(weird.join("b.txt"), format!("{AWS_KEY_ID}\n")).unwrap();
     git(&["add", "b.txt"]);
-    let all = assert_blocked(&git(&["commit", "-m", "secret"]));
+    let all = assert_blocked_by_finding(&git(&["commit", "-m", "secret"]));
     assert!(all.contains("b.txt:1:1"), "{all}");
     assert!(
         !all.contains("chained-pre-commit-ran"),
@@ -299,7 +299,7 @@ echo chained-{hook}-ran >&2
     let all = assert_passed(&git(&["push", "origin", "main"]));
     assert!(all.contains("chained-pre-push-ran"), "{all}");
     git(&["commit", "-q", "--no-verify", "-m", "secret"]);
-    let all = assert_blocked(&git(&["push", "origin", "main"]));
+    let all = assert_blocked_by_finding(&git(&["push", "origin", "main"]));
     assert!(all.contains("b.txt:1:1"), "{all}");
 }
 

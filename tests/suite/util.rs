@@ -166,12 +166,49 @@ pub fn text(out: &Output) -> String {
     )
 }
 
-pub fn assert_blocked(out: &Output) -> String {
+/// Asserts that a commit, push or scan was blocked because leakgate found a
+/// secret (leakgate's exit 1), not because of an error. `git commit` and
+/// `git push` exit 1 whatever their hook returned, so for them the hook's
+/// own words tell the two apart: an error always prints `leakgate: error:`.
+pub fn assert_blocked_by_finding(out: &Output) -> String {
     let all = text(out);
     assert!(
         !out.status.success(),
-        "expected the commit to be blocked:\n{all}"
+        "expected a block by a finding:\n{all}"
     );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "expected exit 1 (findings), not an error:\n{all}"
+    );
+    assert!(
+        !all.contains("leakgate: error:") && !all.contains("nothing was allowed through"),
+        "expected a block by a finding, but leakgate reported an error:\n{all}"
+    );
+    all
+}
+
+/// Asserts that a commit, push or scan was blocked by an error (leakgate's
+/// exit 2, or a hook that could not run leakgate), not by a finding.
+pub fn assert_blocked_by_error(out: &Output) -> String {
+    let all = text(out);
+    assert!(
+        !out.status.success(),
+        "expected a block by an error:\n{all}"
+    );
+    match out.status.code() {
+        // leakgate itself: 2 is an error.
+        Some(2) => {}
+        // git commit/push: the hook's message says which.
+        Some(1) => assert!(
+            all.contains("leakgate: error:")
+                || all.contains("commit is blocked")
+                || all.contains("push is blocked")
+                || all.contains("is blocked"),
+            "expected an error message from the hook:\n{all}"
+        ),
+        other => panic!("unexpected exit status {other:?}:\n{all}"),
+    }
     all
 }
 
