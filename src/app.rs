@@ -15,7 +15,7 @@ use crate::report::{self, Format, ReportOptions};
 use crate::scan::{self, BaselineSource, ScanRequest, Target};
 use crate::source::history::{CommitSelection, Tips};
 use crate::source::push;
-use crate::{doctor, hooks, rules};
+use crate::{doctor, hooks, rules, verify};
 
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
@@ -73,7 +73,25 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
     } else {
         Target::Files(args.paths)
     };
-    let report = scan::run(&ScanRequest {
+    let verify_asked = args.verify || args.only_verified;
+    if verify_asked && matches!(target, Target::Staged { .. }) {
+        bail!(
+            "--verify does not apply to staged scans: commit hooks never make network requests.\n\
+             Verify what a scan of history or of files finds instead (leakgate scan --history --verify)."
+        );
+    }
+    let request_timeout = args
+        .verify_timeout
+        .map(|secs| {
+            std::time::Duration::try_from_secs_f64(secs)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| {
+                    anyhow::anyhow!("--verify-timeout {secs}: give a number of seconds above zero")
+                })
+        })
+        .transpose()?;
+    let mut report = scan::run(&ScanRequest {
         target,
         config: args.config,
         baseline: args
@@ -82,6 +100,16 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
         progress: true,
     })?;
     print_warnings(&report.warnings);
+    if !report.staged && (verify_asked || report.verify_by_config) {
+        verify_report(&mut report, request_timeout)?;
+    }
+    if args.only_verified {
+        report.findings.retain(|f| {
+            f.verification
+                .as_ref()
+                .is_some_and(|v| v.status == verify::Status::Live)
+        });
+    }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -109,6 +137,22 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
     } else {
         EXIT_FINDINGS
     }))
+}
+
+/// Asks providers about the report's findings: built-in verify tables (read
+/// now, never on the hook's path) and the config rules' own.
+fn verify_report(
+    report: &mut scan::ScanReport,
+    request_timeout: Option<std::time::Duration>,
+) -> Result<()> {
+    if report.findings.is_empty() {
+        return Ok(());
+    }
+    let builtin = rules::builtin_rules_with_examples()?;
+    let verifiers = verify::Verifiers::new(builtin.iter().chain(&report.verify_rules))?;
+    let options = verify::VerifyOptions::from_env(request_timeout)?;
+    verify::verify_findings(&mut report.findings, &verifiers, &options);
+    Ok(())
 }
 
 /// Config settings that could not be applied: on stderr, so reports on

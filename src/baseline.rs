@@ -175,6 +175,8 @@ mod tests {
             secret_in_line: 0..secret.len(),
             commit: None,
             file_rule: false,
+            matched: Secret::new(secret.as_bytes()),
+            verification: None,
         }
     }
 

@@ -118,6 +118,13 @@ pub struct Finding {
     pub commit: Option<CommitInfo>,
     /// Found by a file-name rule: the file itself should not be committed.
     pub file_rule: bool,
+    /// All the text the rule's regex matched, around and including the
+    /// secret: as secret as the secret and never shown. Verification reads
+    /// the rule's named captures (an account id next to a token) from it.
+    pub matched: Secret,
+    /// What the provider said of the secret (`--verify`); `None` when it was
+    /// not asked.
+    pub verification: Option<crate::verify::Verification>,
 }
 
 impl fmt::Debug for Finding {
@@ -131,6 +138,7 @@ impl fmt::Debug for Finding {
             .field("line", &format_args!("<{} bytes>", self.line.len()))
             .field("commit", &self.commit)
             .field("file_rule", &self.file_rule)
+            .field("verification", &self.verification)
             .finish_non_exhaustive()
     }
 }

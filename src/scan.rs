@@ -13,6 +13,7 @@ use crate::engine::{Engine, ScanInput, ScanOutcome};
 use crate::finding::{Finding, sort_findings};
 use crate::path::RepoPath;
 use crate::pipeline;
+use crate::rules::RuleSpec;
 use crate::source::history::{self, CommitSelection};
 use crate::source::push::{self, RefUpdate};
 use crate::source::repo::GitRepo;
@@ -90,6 +91,12 @@ pub struct ScanReport {
     pub push: bool,
     /// Findings left out because the baseline accepts them.
     pub baselined: u64,
+    /// The config asks to verify findings (`[scan] verify`); never set for
+    /// staged scans.
+    pub verify_by_config: bool,
+    /// The config's rules that carry a `verify` table; the built-in tables
+    /// are read only when verifying.
+    pub verify_rules: Vec<RuleSpec>,
 }
 
 pub fn run(request: &ScanRequest) -> Result<ScanReport> {
@@ -108,7 +115,9 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
             let engine = Engine::from_config(config.as_ref())?;
             let mut collector = Collector::new(&engine);
             files::scan_files(paths, &mut collector)?;
-            (collector.finish(false), None)
+            let mut report = collector.finish(false);
+            add_verify_setup(&mut report, &engine, config.as_ref());
+            (report, None)
         }
         Target::History(selection) => (scan_commits(request, selection)?, None),
         Target::PrePush { remote, updates } => {
@@ -235,7 +244,7 @@ fn scan_commits(request: &ScanRequest, selection: &CommitSelection) -> Result<Sc
     let mut findings = outcome.findings;
     sort_findings(&mut findings);
     let (rules, warnings) = engine_info(&engine);
-    Ok(ScanReport {
+    let mut report = ScanReport {
         findings,
         rules,
         warnings,
@@ -248,7 +257,20 @@ fn scan_commits(request: &ScanRequest, selection: &CommitSelection) -> Result<Sc
             .collect(),
         commits: Some(outcome.commits),
         ..ScanReport::default()
-    })
+    };
+    add_verify_setup(&mut report, &engine, config.as_ref());
+    Ok(report)
+}
+
+/// What verification needs from a non-staged scan: whether the config asks
+/// for it, and the config rules' own verify tables.
+fn add_verify_setup(report: &mut ScanReport, engine: &Engine, config: Option<&LoadedConfig>) {
+    report.verify_by_config = config.is_some_and(|c| c.file.scan.verify);
+    report.verify_rules = engine
+        .rule_specs()
+        .filter(|spec| spec.verify.is_some())
+        .cloned()
+        .collect();
 }
 
 /// A file at the top of the working tree, if the repository has one there.

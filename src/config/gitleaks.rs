@@ -256,6 +256,7 @@ impl Translation<'_> {
                     stopwords: Vec::new(),
                     examples: Vec::new(),
                     negative_examples: Vec::new(),
+                    verify: None,
                 });
             }
             for list in rule_lists {

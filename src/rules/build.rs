@@ -52,6 +52,8 @@ const KNOWN_KEYS: &[&str] = &[
     "stopwords",
     "examples",
     "negative_examples",
+    // Read at run time, only by `--verify`: the hook never pays for it.
+    "verify",
 ];
 
 fn rule_literal(rule: &toml::Table) -> String {
@@ -117,7 +119,7 @@ fn rule_literal(rule: &toml::Table) -> String {
         "RuleSpec {{ id: {id}, description: {description}, regex: {regex}, secret_group: {secret_group}, \
          keywords: {keywords}, entropy: {entropy}, validate: {validate}, generic: {generic}, path: {path}, \
          path_exclude: {path_exclude}, example_path: {example_path}, remediation: {remediation}, \
-         stopwords: {stopwords}, examples: Vec::new(), negative_examples: Vec::new() }},",
+         stopwords: {stopwords}, examples: Vec::new(), negative_examples: Vec::new(), verify: None }},",
         id = spanned("id").expect("id"),
         description = text("description").unwrap_or_else(|| "String::new()".into()),
         regex = option(spanned("regex")),

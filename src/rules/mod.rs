@@ -64,6 +64,9 @@ pub struct RuleSpec {
     pub examples: Vec<String>,
     #[serde(default)]
     pub negative_examples: Vec<String>,
+    /// How `--verify` asks the provider whether a secret works. Parsed only
+    /// when verifying: the generated built-in rules leave it out.
+    pub verify: Option<crate::verify::spec::VerifySpec>,
 }
 
 impl RuleSpec {
