@@ -22,3 +22,4 @@ mod scan_files;
 mod secrecy;
 mod staged_index;
 mod terminal;
+mod verify;

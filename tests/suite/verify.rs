@@ -1,0 +1,489 @@
+//! `--verify`: asking each secret's provider whether it still works. Every
+//! provider here is a local HTTP server on 127.0.0.1 that the test starts
+//! and that records what it was sent.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::Output;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::util::*;
+
+/// One request as the fake provider received it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    /// Path and query.
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The whole request as text, to check where a secret appears.
+    pub fn whole(&self) -> String {
+        let headers: String = self
+            .headers
+            .iter()
+            .map(|(n, v)| format!("{n}: {v}\n"))
+            .collect();
+        format!("{} {}\n{headers}\n{}", self.method, self.target, self.body)
+    }
+}
+
+/// What the fake provider does with a request.
+pub enum Reply {
+    /// Status, extra headers, body.
+    Answer(u16, Vec<(String, String)>, String),
+    /// Keeps the connection open without answering.
+    Hang,
+}
+
+pub fn answer(status: u16, body: &str) -> Reply {
+    Reply::Answer(status, Vec::new(), body.to_string())
+}
+
+/// A local HTTP server that records every connection and request.
+pub struct FakeProvider {
+    pub addr: SocketAddr,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    connections: Arc<Mutex<usize>>,
+}
+
+impl FakeProvider {
+    pub fn start(reply: impl Fn(&Recorded) -> Reply + Send + Sync + 'static) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let connections = Arc::new(Mutex::new(0));
+        let reply = Arc::new(reply);
+        {
+            let requests = requests.clone();
+            let connections = connections.clone();
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    let Ok(stream) = stream else { continue };
+                    *connections.lock().unwrap() += 1;
+                    let requests = requests.clone();
+                    let reply = reply.clone();
+                    std::thread::spawn(move || serve(stream, &requests, &*reply));
+                }
+            });
+        }
+        FakeProvider {
+            addr,
+            requests,
+            connections,
+        }
+    }
+
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    pub fn connections(&self) -> usize {
+        *self.connections.lock().unwrap()
+    }
+}
+
+fn serve(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, reply: &dyn Fn(&Recorded) -> Reply) {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut first = String::new();
+    if reader.read_line(&mut first).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut parts = first.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_string();
+    let target = parts.next().unwrap_or_default().to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.trim_end().split_once(':') {
+            headers.push((name.trim().to_string(), value.trim().to_string()));
+        }
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    let recorded = Recorded {
+        method,
+        target,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    };
+    requests.lock().unwrap().push(recorded.clone());
+    let mut stream = stream;
+    match reply(&recorded) {
+        Reply::Answer(status, extra, body) => {
+            let extra: String = extra.iter().map(|(n, v)| format!("{n}: {v}\r\n")).collect();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} Answer\r\nContent-Type: application/json\r\n{extra}\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+        Reply::Hang => std::thread::sleep(Duration::from_secs(20)),
+    }
+}
+
+/// A local port with nothing listening on it.
+fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+const ACME_TOKEN: &str = "acme_q8fz2lmx0prt7wvnk3jd9s6b";
+const OTHER_ACME_TOKEN: &str = "acme_z7yx6wvu5tsr4qpo3nml2kji";
+
+/// A config whose one rule, `acme-token`, verifies at `origin`.
+fn acme_config(origin: &str, extra_scan: &str) -> String {
+    format!(
+        r#"[extend]
+use_default = false
+
+[scan]
+{extra_scan}
+
+[[rules]]
+id = "acme-token"
+description = "Acme API token"
+regex = '''\b(acme_[a-z0-9]{{24}})\b'''
+keywords = ["acme_"]
+
+[rules.verify]
+url = "{origin}/v1/whoami"
+headers = {{ Authorization = "Bearer ${{secret}}" }}
+account = ["/user/name"]
+[[rules.verify.live]]
+status = [200]
+[[rules.verify.invalid]]
+status = [401]
+"#
+    )
+}
+
+/// A repository with the acme config and `token` committed in `keys.txt`.
+fn repo_with_acme_token(origin: &str, token: &str) -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write(".leakgate.toml", &acme_config(origin, ""));
+    repo.commit_file("keys.txt", &format!("ACME_TOKEN={token}\n"), "add a key");
+    repo
+}
+
+fn verified(out: &Output) -> Vec<serde_json::Value> {
+    findings(out)
+        .into_iter()
+        .map(|f| f["verification"].clone())
+        .collect()
+}
+
+#[test]
+fn a_token_its_provider_accepts_is_live_and_names_the_account() {
+    let provider = FakeProvider::start(|_| answer(200, r#"{"user":{"name":"build-bot"}}"#));
+    let repo = repo_with_acme_token(&provider.origin(), ACME_TOKEN);
+    let out = repo.leakgate(&["scan", "--history", "--verify", "--format", "json"]);
+    assert_blocked_by_finding(&out);
+    let verification = &verified(&out)[0];
+    assert_eq!(verification["status"], "live");
+    assert_eq!(verification["detail"], "accepted by 127.0.0.1 as build-bot");
+}
+
+#[test]
+fn a_token_its_provider_rejects_is_invalid() {
+    let provider = FakeProvider::start(|_| answer(401, r#"{"error":"bad token"}"#));
+    let repo = repo_with_acme_token(&provider.origin(), ACME_TOKEN);
+    let out = repo.leakgate(&["scan", "--history", "--verify", "--format", "json"]);
+    assert_blocked_by_finding(&out);
+    let verification = &verified(&out)[0];
+    assert_eq!(verification["status"], "invalid");
+    assert_eq!(verification["detail"], "rejected by 127.0.0.1 (HTTP 401)");
+}
+
+#[test]
+fn rate_limiting_server_errors_and_unexpected_answers_are_unknown_never_invalid() {
+    for (status, detail) in [
+        (429, "rate limited by 127.0.0.1 (HTTP 429)"),
+        (503, "127.0.0.1 failed to answer (HTTP 503)"),
+        (404, "unexpected answer from 127.0.0.1 (HTTP 404)"),
+    ] {
+        let provider = FakeProvider::start(move |_| answer(status, "{}"));
+        let repo = repo_with_acme_token(&provider.origin(), ACME_TOKEN);
+        let out = repo.leakgate(&["scan", "--history", "--verify", "--format", "json"]);
+        assert_blocked_by_finding(&out);
+        let verification = &verified(&out)[0];
+        assert_eq!(verification["status"], "unknown", "HTTP {status}");
+        assert_eq!(verification["detail"], detail);
+    }
+}
+
+#[test]
+fn a_provider_that_does_not_answer_in_time_is_unknown() {
+    let provider = FakeProvider::start(|_| Reply::Hang);
+    let repo = repo_with_acme_token(&provider.origin(), ACME_TOKEN);
+    let started = std::time::Instant::now();
+    let out = repo.leakgate(&[
+        "scan",
+        "--history",
+        "--verify",
+        "--verify-timeout",
+        "0.5",
+        "--format",
+        "json",
+    ]);
+    assert_blocked_by_finding(&out);
+    let verification = &verified(&out)[0];
+    assert_eq!(verification["status"], "unknown");
+    assert_eq!(
+        verification["detail"],
+        "127.0.0.1 did not answer within 0.5s"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "the request was cut off"
+    );
+}
+
+#[test]
+fn a_refused_connection_is_unknown() {
+    let origin = format!("http://127.0.0.1:{}", closed_port());
+    let repo = repo_with_acme_token(&origin, ACME_TOKEN);
+    let out = repo.leakgate(&["scan", "--history", "--verify", "--format", "json"]);
+    assert_blocked_by_finding(&out);
+    let verification = &verified(&out)[0];
+    assert_eq!(verification["status"], "unknown");
+    assert_eq!(verification["detail"], "127.0.0.1 refused the connection");
+}
+
+#[test]
+fn the_secret_goes_only_where_the_rule_puts_it() {
+    let provider = FakeProvider::start(|_| answer(200, "{}"));
+    let repo = repo_with_acme_token(&provider.origin(), ACME_TOKEN);
+    assert_blocked_by_finding(&repo.leakgate(&["scan", "--history", "--verify"]));
+    let requests = provider.requests();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request.method, "GET");
+    assert_eq!(request.target, "/v1/whoami");
+    assert_eq!(
+        request.header("authorization"),
+        Some(format!("Bearer {ACME_TOKEN}").as_str())
+    );
+    assert_eq!(
+        request.whole().matches(ACME_TOKEN).count(),
+        1,
+        "{request:?}"
+    );
+}
+
+#[test]
+fn a_redirect_to_another_host_is_not_followed() {
+    let elsewhere = FakeProvider::start(|_| answer(200, "{}"));
+    let location = format!("{}/steal", elsewhere.origin());
+    let provider = FakeProvider::start(move |_| {
+        Reply::Answer(
+            302,
+            vec![("Location".into(), location.clone())],
+            String::new(),
+        )
+    });
+    let repo = repo_with_acme_token(&provider.origin(), ACME_TOKEN);
+    let out = repo.leakgate(&["scan", "--history", "--verify", "--format", "json"]);
+    let verification = &verified(&out)[0];
+    assert_eq!(verification["status"], "unknown");
+    assert_eq!(
+        verification["detail"],
+        "127.0.0.1 answered with a redirect (HTTP 302), which is never followed"
+    );
+    assert_eq!(provider.requests().len(), 1);
+    assert_eq!(elsewhere.connections(), 0);
+}
+
+#[test]
+fn each_distinct_secret_is_asked_once() {
+    let provider = FakeProvider::start(|_| answer(200, "{}"));
+    let repo = repo_with_acme_token(&provider.origin(), ACME_TOKEN);
+    repo.commit_file("copy.txt", &format!("token: {ACME_TOKEN}\n"), "copy");
+    repo.commit_file(
+        "other.txt",
+        &format!("token: {OTHER_ACME_TOKEN}\n"),
+        "other",
+    );
+    let out = repo.leakgate(&["scan", "--history", "--verify", "--format", "json"]);
+    assert_eq!(findings(&out).len(), 3);
+    assert!(verified(&out).iter().all(|v| v["status"] == "live"));
+    let mut asked: Vec<String> = provider
+        .requests()
+        .iter()
+        .map(|r| r.header("authorization").unwrap().to_string())
+        .collect();
+    asked.sort();
+    assert_eq!(
+        asked,
+        [
+            format!("Bearer {ACME_TOKEN}"),
+            format!("Bearer {OTHER_ACME_TOKEN}")
+        ]
+    );
+}
+
+/// Live for one token, invalid for every other.
+fn provider_accepting(token: &'static str) -> FakeProvider {
+    FakeProvider::start(move |request| {
+        if request.header("authorization") == Some(&format!("Bearer {token}")) {
+            answer(200, r#"{"user":{"name":"deploy"}}"#)
+        } else {
+            answer(401, "{}")
+        }
+    })
+}
+
+#[test]
+fn only_verified_reports_live_secrets_and_exits_1_only_if_there_are_any() {
+    let provider = provider_accepting(ACME_TOKEN);
+    let repo = repo_with_acme_token(&provider.origin(), OTHER_ACME_TOKEN);
+    let none_live = repo.leakgate(&["scan", "--history", "--only-verified", "--format", "json"]);
+    assert_passed(&none_live);
+    assert!(findings(&none_live).is_empty());
+    repo.commit_file("live.txt", &format!("token: {ACME_TOKEN}\n"), "live");
+    let out = repo.leakgate(&["scan", "--history", "--only-verified", "--format", "json"]);
+    assert_blocked_by_finding(&out);
+    let paths: Vec<_> = findings(&out).iter().map(|f| f["path"].clone()).collect();
+    assert_eq!(paths, ["live.txt"]);
+}
+
+#[test]
+fn verify_alone_keeps_the_exit_code_of_a_scan_without_it() {
+    let provider = provider_accepting(ACME_TOKEN);
+    let repo = repo_with_acme_token(&provider.origin(), OTHER_ACME_TOKEN);
+    let out = repo.leakgate(&["scan", "--history", "--verify", "--format", "json"]);
+    assert_blocked_by_finding(&out);
+    assert_eq!(verified(&out)[0]["status"], "invalid");
+}
+
+#[test]
+fn files_on_disk_are_verified_too() {
+    let provider = provider_accepting(ACME_TOKEN);
+    let repo = TestRepo::new();
+    repo.write(".leakgate.toml", &acme_config(&provider.origin(), ""));
+    repo.write("deploy/env", &format!("ACME={ACME_TOKEN}\n"));
+    let out = repo.leakgate(&["scan", "--verify", "--format", "json", "deploy"]);
+    assert_blocked_by_finding(&out);
+    assert_eq!(verified(&out)[0]["status"], "live");
+}
+
+#[test]
+fn without_verify_nothing_is_asked_and_json_has_no_verification() {
+    let provider = provider_accepting(ACME_TOKEN);
+    let repo = repo_with_acme_token(&provider.origin(), ACME_TOKEN);
+    let out = repo.leakgate(&["scan", "--history", "--format", "json"]);
+    assert_blocked_by_finding(&out);
+    assert!(findings(&out)[0].get("verification").is_none());
+    assert_eq!(provider.connections(), 0);
+}
+
+#[test]
+fn a_commit_never_verifies_even_when_the_config_asks_to() {
+    let provider = provider_accepting(ACME_TOKEN);
+    let repo = TestRepo::new();
+    repo.install_hook();
+    repo.write(
+        ".leakgate.toml",
+        &acme_config(&provider.origin(), "verify = true"),
+    );
+    repo.git(&["add", ".leakgate.toml"]);
+    repo.stage("keys.txt", &format!("ACME_TOKEN={ACME_TOKEN}\n"));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
+    assert!(all.contains("acme-token"), "{all}");
+    assert!(!all.contains("LIVE"), "{all}");
+    assert_eq!(provider.connections(), 0);
+}
+
+#[test]
+fn verify_on_a_staged_scan_is_refused_without_a_request() {
+    let provider = provider_accepting(ACME_TOKEN);
+    let repo = TestRepo::new();
+    repo.write(".leakgate.toml", &acme_config(&provider.origin(), ""));
+    repo.stage("keys.txt", &format!("ACME_TOKEN={ACME_TOKEN}\n"));
+    for args in [
+        &["scan", "--verify"][..],
+        &["scan", "--staged", "--only-verified"],
+    ] {
+        let all = assert_blocked_by_error(&repo.leakgate(args));
+        assert!(
+            all.contains("commit hooks never make network requests"),
+            "{all}"
+        );
+    }
+    assert_eq!(provider.connections(), 0);
+}
+
+#[test]
+fn the_config_can_turn_verification_on_for_history_scans() {
+    let provider = provider_accepting(ACME_TOKEN);
+    let repo = TestRepo::new();
+    repo.write(
+        ".leakgate.toml",
+        &acme_config(&provider.origin(), "verify = true"),
+    );
+    repo.commit_file("keys.txt", &format!("ACME_TOKEN={ACME_TOKEN}\n"), "add");
+    let out = repo.leakgate(&["scan", "--history", "--format", "json"]);
+    assert_eq!(verified(&out)[0]["status"], "live");
+}
+
+#[test]
+fn a_verify_table_that_sends_the_secret_to_a_host_it_does_not_name_is_an_error() {
+    let repo = TestRepo::new();
+    let config = acme_config("https://${secret}.example.com", "");
+    repo.write(".leakgate.toml", &config);
+    repo.commit_file("keys.txt", &format!("ACME_TOKEN={ACME_TOKEN}\n"), "add");
+    let all = assert_blocked_by_error(&repo.leakgate(&["scan", "--history", "--verify"]));
+    assert!(all.contains("rule acme-token: verify table"), "{all}");
+    assert!(all.contains("must name its host literally"), "{all}");
+}
+
+#[test]
+fn a_remote_host_over_plain_http_is_never_asked() {
+    let repo = repo_with_acme_token("http://verify.example.invalid", ACME_TOKEN);
+    let out = repo.leakgate(&["scan", "--history", "--verify", "--format", "json"]);
+    let verification = &verified(&out)[0];
+    assert_eq!(verification["status"], "unknown");
+    assert_eq!(
+        verification["detail"],
+        "not sent to verify.example.invalid: verification uses HTTPS (plain HTTP only to this machine)"
+    );
+}
+
+#[test]
+fn the_history_report_lists_live_secrets_first() {
+    let provider = provider_accepting(ACME_TOKEN);
+    let repo = repo_with_acme_token(&provider.origin(), OTHER_ACME_TOKEN);
+    repo.commit_file("z-live.txt", &format!("token: {ACME_TOKEN}\n"), "live");
+    let out = repo.leakgate(&["scan", "--history", "--verify", "--color", "never"]);
+    let all = assert_blocked_by_finding(&out);
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"commit [0-9a-f]{12} by .*", "commit [COMMIT]");
+    settings.bind(|| insta::assert_snapshot!(all));
+}
