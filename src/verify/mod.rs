@@ -114,9 +114,12 @@ impl Verifiers {
     pub fn new<'a>(specs: impl IntoIterator<Item = &'a RuleSpec>) -> Result<Self> {
         let mut verifiers = BTreeMap::new();
         for rule in specs {
-            let Some(spec) = &rule.verify else {
+            let Some(table) = &rule.verify else {
                 continue;
             };
+            let spec: VerifySpec = toml::Value::Table(table.clone())
+                .try_into()
+                .map_err(|err| anyhow!("rule {}: verify table: {err}", rule.id()))?;
             let captures = match &rule.regex {
                 Some(pattern) => {
                     Some(regex::bytes::Regex::new(pattern.get_ref()).map_err(|err| {
@@ -133,10 +136,7 @@ impl Verifiers {
                 .map_err(|err| anyhow!("rule {}: verify table: {err}", rule.id()))?;
             verifiers.insert(
                 rule.id().to_string(),
-                Verifier {
-                    spec: spec.clone(),
-                    captures,
-                },
+                Verifier { spec, captures },
             );
         }
         Ok(Verifiers(verifiers))
