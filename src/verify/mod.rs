@@ -134,10 +134,7 @@ impl Verifiers {
                 .collect();
             spec.check(&known)
                 .map_err(|err| anyhow!("rule {}: verify table: {err}", rule.id()))?;
-            verifiers.insert(
-                rule.id().to_string(),
-                Verifier { spec, captures },
-            );
+            verifiers.insert(rule.id().to_string(), Verifier { spec, captures });
         }
         Ok(Verifiers(verifiers))
     }
@@ -167,13 +164,21 @@ struct Job {
 /// once; findings of rules without a table are left `None`.
 pub fn verify_findings(findings: &mut [Finding], verifiers: &Verifiers, options: &VerifyOptions) {
     let mut jobs: BTreeMap<Job, Vec<usize>> = BTreeMap::new();
+    // The findings that gave a pair's value (an access key id) share the
+    // outcome of the finding they were paired with.
+    let mut partners: Vec<(Job, usize)> = Vec::new();
     let mut unpaired = Vec::new();
     for (index, finding) in findings.iter().enumerate() {
         let Some(verifier) = verifiers.0.get(&finding.rule_id) else {
             continue;
         };
         match job_for(finding, verifier, findings) {
-            Ok(job) => jobs.entry(job).or_default().push(index),
+            Ok((job, partner)) => {
+                if let Some(partner) = partner {
+                    partners.push((job.clone(), partner));
+                }
+                jobs.entry(job).or_default().push(index);
+            }
             Err(missing) => unpaired.push((index, missing)),
         }
     }
@@ -182,9 +187,19 @@ pub fn verify_findings(findings: &mut [Finding], verifiers: &Verifiers, options:
     }
     let work: Vec<(Job, Vec<usize>)> = jobs.into_iter().collect();
     let results = run_jobs(&work, verifiers, options);
-    for ((_, indices), result) in work.iter().zip(results) {
+    for ((_, indices), result) in work.iter().zip(&results) {
         for &index in indices {
             findings[index].verification = Some(result.clone());
+        }
+    }
+    for (job, partner) in partners {
+        let at = work.partition_point(|(other, _)| *other < job);
+        let result = &results[at];
+        let current = &mut findings[partner].verification;
+        if current.is_none()
+            || result.status < current.as_ref().map_or(Status::Unknown, |v| v.status)
+        {
+            *current = Some(result.clone());
         }
     }
 }
@@ -192,7 +207,11 @@ pub fn verify_findings(findings: &mut [Finding], verifiers: &Verifiers, options:
 /// The values a finding's request needs: the secret, the rule's named
 /// captures in the matched text, and the pair's value from the nearest
 /// finding of the paired rule in the same file and commit.
-fn job_for(finding: &Finding, verifier: &Verifier, all: &[Finding]) -> Result<Job, String> {
+fn job_for(
+    finding: &Finding,
+    verifier: &Verifier,
+    all: &[Finding],
+) -> Result<(Job, Option<usize>), String> {
     let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
     let mut values = BTreeMap::from([("secret".to_string(), text(finding.secret.expose()))]);
     if let Some(regex) = &verifier.captures
@@ -204,21 +223,24 @@ fn job_for(finding: &Finding, verifier: &Verifier, all: &[Finding]) -> Result<Jo
             }
         }
     }
+    let mut partner = None;
     if let Some(pair) = &verifier.spec.pair
         && !values.contains_key(&pair.name)
     {
         let nearest = all
             .iter()
-            .filter(|other| {
+            .enumerate()
+            .filter(|(_, other)| {
                 other.rule_id == pair.rule
                     && other.path == finding.path
                     && other.commit.as_ref().map(|c| &c.id)
                         == finding.commit.as_ref().map(|c| &c.id)
             })
-            .min_by_key(|other| other.start.line.abs_diff(finding.start.line));
+            .min_by_key(|(_, other)| other.start.line.abs_diff(finding.start.line));
         match nearest {
-            Some(other) => {
+            Some((at, other)) => {
                 values.insert(pair.name.clone(), text(other.secret.expose()));
+                partner = Some(at);
             }
             None => {
                 return Err(format!(
@@ -228,10 +250,13 @@ fn job_for(finding: &Finding, verifier: &Verifier, all: &[Finding]) -> Result<Jo
             }
         }
     }
-    Ok(Job {
-        rule_id: finding.rule_id.clone(),
-        values,
-    })
+    Ok((
+        Job {
+            rule_id: finding.rule_id.clone(),
+            values,
+        },
+        partner,
+    ))
 }
 
 /// Runs the jobs on `options.concurrency` threads; what the run's deadline
@@ -479,5 +504,61 @@ fn read_sts_answer(answer: &http::Answer, host: &str) -> Verification {
                 code.map(|c| format!(", {c}")).unwrap_or_default()
             ),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_verify_table_is_usable_and_covers_the_listed_providers() {
+        let builtin = crate::rules::builtin_rules_with_examples().unwrap();
+        let verifiers = Verifiers::new(&builtin).unwrap();
+        let ids: Vec<&str> = verifiers.rule_ids().collect();
+        for id in [
+            "openai-api-key",
+            "openai-project-key",
+            "openai-service-account-key",
+            "openai-admin-key",
+            "openai-user-key",
+            "anthropic-api-key",
+            "anthropic-admin-key",
+            "huggingface-access-token",
+            "huggingface-org-token",
+            "github-pat-classic",
+            "github-oauth-token",
+            "github-user-to-server-token",
+            "github-server-to-server-token",
+            "github-fine-grained-pat",
+            "gitlab-pat",
+            "gitlab-pat-routable",
+            "npm-access-token",
+            "slack-bot-token",
+            "slack-user-token",
+            "slack-webhook-url",
+            "stripe-secret-key",
+            "stripe-restricted-key",
+            "sendgrid-api-key",
+            "twilio-account-sid-and-auth-token",
+            "aws-secret-access-key",
+            "gcp-api-key",
+            "google-ai-studio-api-key",
+        ] {
+            assert!(ids.contains(&id), "{id} has no verify table");
+        }
+    }
+
+    #[test]
+    fn a_verify_table_with_an_unknown_key_names_its_rule() {
+        let source = crate::config::SourceText::new(
+            "t.toml",
+            "[[rules]]\nid = \"acme\"\nregex = 'acme_[a-z]{8}'\nkeywords = [\"acme_\"]\n\
+             [rules.verify]\nurl = 'https://api.acme.example/me'\nsend_to = 'x'\n",
+        );
+        let specs = crate::rules::parse_rules(&source).unwrap();
+        let err = Verifiers::new(&specs).err().unwrap().to_string();
+        assert!(err.contains("rule acme: verify table"), "{err}");
+        assert!(err.contains("send_to"), "{err}");
     }
 }

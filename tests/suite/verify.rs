@@ -487,3 +487,406 @@ fn the_history_report_lists_live_secrets_first() {
     settings.add_filter(r"commit [0-9a-f]{12} by .*", "commit [COMMIT]");
     settings.bind(|| insta::assert_snapshot!(all));
 }
+
+/// What one provider test needs: where the secret sits in a committed file,
+/// and the host its built-in rule sends it to.
+struct Provider {
+    host: &'static str,
+    file: &'static str,
+}
+
+/// Commits the provider's file, then scans history with `--verify` while
+/// its host is mapped to a local server answering `status` and `body`.
+/// Returns the scan's JSON findings and what the server received.
+fn verify_with(
+    provider: &Provider,
+    status: u16,
+    body: &'static str,
+) -> (Vec<serde_json::Value>, Vec<Recorded>) {
+    let server = FakeProvider::start(move |_| answer(status, body));
+    let repo = TestRepo::new();
+    repo.commit_file("deploy/secrets.env", provider.file, "add deploy settings");
+    let out = repo
+        .command(leakgate_bin())
+        .env(
+            "LEAKGATE_VERIFY_OVERRIDE",
+            format!("{}={}", provider.host, server.origin()),
+        )
+        .args(["scan", "--history", "--verify", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_blocked_by_finding(&out);
+    (findings(&out), server.requests())
+}
+
+/// The one request, checked to carry `secret` exactly once, in `header`
+/// as `value`.
+fn only_request_with_secret_in_header(
+    requests: &[Recorded],
+    secret: &str,
+    header: &str,
+    value: &str,
+) -> Recorded {
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    let request = requests[0].clone();
+    assert_eq!(request.header(header), Some(value), "{request:?}");
+    assert_eq!(request.whole().matches(secret).count(), 1, "{request:?}");
+    request
+}
+
+fn verification_of<'a>(findings: &'a [serde_json::Value], rule: &str) -> &'a serde_json::Value {
+    &findings
+        .iter()
+        .find(|f| f["rule_id"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} finding in {findings:?}"))["verification"]
+}
+
+const OPENAI_KEY: &str = "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";
+
+#[test]
+fn an_openai_key_is_checked_by_listing_models() {
+    let provider = Provider {
+        host: "api.openai.com",
+        file: "OPENAI_API_KEY=\"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\"\n",
+    };
+    let (found, requests) = verify_with(&provider, 401, r#"{"error":{"code":"invalid_api_key"}}"#);
+    let bearer = format!("Bearer {OPENAI_KEY}");
+    let request =
+        only_request_with_secret_in_header(&requests, OPENAI_KEY, "authorization", &bearer);
+    assert_eq!(
+        (request.method.as_str(), request.target.as_str()),
+        ("GET", "/v1/models")
+    );
+    assert_eq!(
+        verification_of(&found, "openai-project-key")["status"],
+        "invalid"
+    );
+}
+
+#[test]
+fn an_anthropic_key_is_checked_against_its_organization() {
+    let key = "sk-ant-api03-9iVb-LeCXFjyMBx5tftZ2vWoCAEXcIdpozUe2CSYknhwtmFIk63q5XF43LyCr7nKiMqE7HzZzR_DtQhE9a1uJ05YYPqcqAA";
+    let provider = Provider {
+        host: "api.anthropic.com",
+        file: "ANTHROPIC_API_KEY=sk-ant-api03-9iVb-LeCXFjyMBx5tftZ2vWoCAEXcIdpozUe2CSYknhwtmFIk63q5XF43LyCr7nKiMqE7HzZzR_DtQhE9a1uJ05YYPqcqAA\n",
+    };
+    let (found, requests) = verify_with(
+        &provider,
+        200,
+        r#"{"id":"o-1","name":"Acme Research","type":"organization"}"#,
+    );
+    let request = only_request_with_secret_in_header(&requests, key, "x-api-key", key);
+    assert_eq!(request.target, "/v1/organizations/me");
+    assert_eq!(request.header("anthropic-version"), Some("2023-06-01"));
+    let verification = verification_of(&found, "anthropic-api-key");
+    assert_eq!(verification["status"], "live");
+    assert_eq!(
+        verification["detail"],
+        "accepted by api.anthropic.com as Acme Research"
+    );
+}
+
+#[test]
+fn a_hugging_face_token_is_checked_with_whoami() {
+    let token = "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";
+    let provider = Provider {
+        host: "huggingface.co",
+        file: "HF_TOKEN=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\n",
+    };
+    let (found, requests) = verify_with(&provider, 200, r#"{"name":"ml-bot","type":"user"}"#);
+    let request = only_request_with_secret_in_header(
+        &requests,
+        token,
+        "authorization",
+        &format!("Bearer {token}"),
+    );
+    assert_eq!(request.target, "/api/whoami-v2");
+    assert_eq!(
+        verification_of(&found, "huggingface-access-token")["detail"],
+        "accepted by huggingface.co as ml-bot"
+    );
+}
+
+#[test]
+fn a_github_token_is_checked_with_the_user_endpoint_and_names_the_login() {
+    let provider = Provider {
+        host: "api.github.com",
+        file: "GITHUB_TOKEN=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\n",
+    };
+    let token = "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";
+    let (found, requests) = verify_with(&provider, 200, r#"{"login":"octo-deployer","id":1}"#);
+    let request = only_request_with_secret_in_header(
+        &requests,
+        token,
+        "authorization",
+        &format!("Bearer {token}"),
+    );
+    assert_eq!(
+        (request.method.as_str(), request.target.as_str()),
+        ("GET", "/user")
+    );
+    let verification = verification_of(&found, "github-pat-classic");
+    assert_eq!(verification["status"], "live");
+    assert_eq!(
+        verification["detail"],
+        "accepted by api.github.com as octo-deployer"
+    );
+}
+
+#[test]
+fn a_github_app_installation_token_is_checked_with_its_repositories() {
+    let token = "ghs_JrmyNiEwRne4aNKMTfTVUjeBu1NdIc00Xwq5";
+    let provider = Provider {
+        host: "api.github.com",
+        file: "export GH_TOKEN=\"ghs_JrmyNiEwRne4aNKMTfTVUjeBu1NdIc00Xwq5\"\n",
+    };
+    let (found, requests) = verify_with(&provider, 401, r#"{"message":"Bad credentials"}"#);
+    let request = only_request_with_secret_in_header(
+        &requests,
+        token,
+        "authorization",
+        &format!("Bearer {token}"),
+    );
+    assert_eq!(request.target, "/installation/repositories?per_page=1");
+    assert_eq!(
+        verification_of(&found, "github-server-to-server-token")["status"],
+        "invalid"
+    );
+}
+
+#[test]
+fn a_gitlab_token_is_checked_with_the_user_endpoint() {
+    let token = "glpat-YMndTXnzv3CgXWi2TVqt";
+    let provider = Provider {
+        host: "gitlab.com",
+        file: "GITLAB_TOKEN=glpat-YMndTXnzv3CgXWi2TVqt\n",
+    };
+    let (found, requests) = verify_with(&provider, 403, r#"{"error":"insufficient_scope"}"#);
+    let request = only_request_with_secret_in_header(&requests, token, "private-token", token);
+    assert_eq!(request.target, "/api/v4/user");
+    assert_eq!(verification_of(&found, "gitlab-pat")["status"], "live");
+}
+
+#[test]
+fn an_npm_token_is_checked_with_whoami() {
+    let token = "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";
+    let provider = Provider {
+        host: "registry.npmjs.org",
+        file: "NPM_TOKEN=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\n",
+    };
+    let (found, requests) = verify_with(&provider, 200, r#"{"username":"release-bot"}"#);
+    let request = only_request_with_secret_in_header(
+        &requests,
+        token,
+        "authorization",
+        &format!("Bearer {token}"),
+    );
+    assert_eq!(request.target, "/-/whoami");
+    assert_eq!(
+        verification_of(&found, "npm-access-token")["detail"],
+        "accepted by registry.npmjs.org as release-bot"
+    );
+}
+
+#[test]
+fn a_slack_token_is_checked_with_auth_test_and_a_refusal_in_the_body_is_invalid() {
+    let token = "xoxb-952021219719-0548132375914-CCK8s6JLwIB4yZewnqQ5u87k";
+    let provider = Provider {
+        host: "slack.com",
+        file: "SLACK_BOT_TOKEN=xoxb-952021219719-0548132375914-CCK8s6JLwIB4yZewnqQ5u87k\n",
+    };
+    let (found, requests) = verify_with(&provider, 200, r#"{"ok":false,"error":"invalid_auth"}"#);
+    let request = only_request_with_secret_in_header(
+        &requests,
+        token,
+        "authorization",
+        &format!("Bearer {token}"),
+    );
+    assert_eq!(
+        (request.method.as_str(), request.target.as_str()),
+        ("POST", "/api/auth.test")
+    );
+    assert_eq!(
+        verification_of(&found, "slack-bot-token")["status"],
+        "invalid"
+    );
+    let (found, _) = verify_with(
+        &provider,
+        200,
+        r#"{"ok":true,"team":"Acme","user":"deploybot"}"#,
+    );
+    assert_eq!(
+        verification_of(&found, "slack-bot-token")["detail"],
+        "accepted by slack.com as Acme / deploybot"
+    );
+}
+
+#[test]
+fn a_slack_webhook_is_checked_without_posting_a_message() {
+    let provider = Provider {
+        host: "hooks.slack.com",
+        file: "SLACK_WEBHOOK_URL=https://hooks.slack.com/services/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\n",
+    };
+    let (found, requests) = verify_with(&provider, 400, "no_text");
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request.method, "POST");
+    assert_eq!(
+        request.target,
+        "/services/T82ZSJPDT/BYUWK77TP6M/Rc3p06JuJQ6rv6dw0Hu7KlYl"
+    );
+    assert_eq!(
+        request.body, r#"{"text":""}"#,
+        "an empty message, which Slack refuses to post"
+    );
+    assert_eq!(
+        verification_of(&found, "slack-webhook-url")["status"],
+        "live"
+    );
+}
+
+#[test]
+fn a_stripe_key_is_checked_by_reading_its_account() {
+    let key = "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";
+    let provider = Provider {
+        host: "api.stripe.com",
+        file: "STRIPE_SECRET_KEY=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\n",
+    };
+    let (found, requests) = verify_with(
+        &provider,
+        200,
+        r#"{"id":"acct_1Abc","settings":{"dashboard":{"display_name":"Acme Shop"}}}"#,
+    );
+    let request = only_request_with_secret_in_header(
+        &requests,
+        key,
+        "authorization",
+        &format!("Bearer {key}"),
+    );
+    assert_eq!(request.target, "/v1/account");
+    assert_eq!(
+        verification_of(&found, "stripe-secret-key")["detail"],
+        "accepted by api.stripe.com as Acme Shop / acct_1Abc"
+    );
+}
+
+#[test]
+fn a_sendgrid_key_is_checked_by_listing_its_scopes() {
+    let key = "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";
+    let provider = Provider {
+        host: "api.sendgrid.com",
+        file: "SENDGRID_API_KEY=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\n",
+    };
+    let (found, requests) = verify_with(&provider, 200, r#"{"scopes":["mail.send"]}"#);
+    let request = only_request_with_secret_in_header(
+        &requests,
+        key,
+        "authorization",
+        &format!("Bearer {key}"),
+    );
+    assert_eq!(request.target, "/v3/scopes");
+    assert_eq!(
+        verification_of(&found, "sendgrid-api-key")["status"],
+        "live"
+    );
+}
+
+#[test]
+fn a_twilio_auth_token_is_checked_with_its_account_sid() {
+    use base64::Engine as _;
+    let provider = Provider {
+        host: "api.twilio.com",
+        file: "sms:\n  account_sid: ACde8a5aaff3273c5ab5ecd96ec9a8a1c4\n  auth_token: 11efcfbe2b14e14007691538967e727f\n",
+    };
+    let (found, requests) = verify_with(&provider, 200, r#"{"friendly_name":"Acme SMS"}"#);
+    let basic = base64::engine::general_purpose::STANDARD
+        .encode("ACde8a5aaff3273c5ab5ecd96ec9a8a1c4:11efcfbe2b14e14007691538967e727f");
+    let request = only_request_with_secret_in_header(
+        &requests,
+        &basic,
+        "authorization",
+        &format!("Basic {basic}"),
+    );
+    assert_eq!(
+        request.target,
+        "/2010-04-01/Accounts/ACde8a5aaff3273c5ab5ecd96ec9a8a1c4.json"
+    );
+    assert!(!request.whole().contains("11efcfbe2b14e14007691538967e727f"));
+    assert_eq!(
+        verification_of(&found, "twilio-account-sid-and-auth-token")["detail"],
+        "accepted by api.twilio.com as Acme SMS"
+    );
+}
+
+#[test]
+fn an_aws_key_pair_is_checked_with_a_signed_get_caller_identity() {
+    let provider = Provider {
+        host: "sts.amazonaws.com",
+        file: "[default]\naws_access_key_id = AKIAT2NOBZKC4VZJ23AN\naws_secret_access_key = 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\n",
+    };
+    let (found, requests) = verify_with(
+        &provider,
+        200,
+        "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/ci</Arn>\
+         <UserId>AIDAEXAMPLE</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>",
+    );
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(
+        (request.method.as_str(), request.target.as_str()),
+        ("POST", "/")
+    );
+    assert_eq!(request.body, "Action=GetCallerIdentity&Version=2011-06-15");
+    let authorization = request.header("authorization").unwrap();
+    assert!(
+        authorization.starts_with("AWS4-HMAC-SHA256 Credential=AKIAT2NOBZKC4VZJ23AN/")
+            && authorization.contains("/us-east-1/sts/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature="),
+        "{authorization}"
+    );
+    assert!(
+        !request
+            .whole()
+            .contains("kagdUCBU20AgdQouD10s2Zd7ZIi37WxfVOwp5DCY"),
+        "the secret key signs, it is never sent"
+    );
+    for rule in ["aws-secret-access-key", "aws-access-key-id"] {
+        let verification = verification_of(&found, rule);
+        assert_eq!(verification["status"], "live", "{rule}");
+        assert_eq!(
+            verification["detail"],
+            "accepted by sts.amazonaws.com as arn:aws:iam::123456789012:user/ci"
+        );
+    }
+    let (found, _) = verify_with(
+        &provider,
+        403,
+        "<ErrorResponse><Error><Code>InvalidClientTokenId</Code></Error></ErrorResponse>",
+    );
+    assert_eq!(
+        verification_of(&found, "aws-secret-access-key")["status"],
+        "invalid"
+    );
+}
+
+#[test]
+fn a_google_api_key_is_checked_in_a_header_not_the_url() {
+    let key = "AIzaSy3mZLpf8JjR2idBzsFnsfjFb06B3iZPI3e";
+    let provider = Provider {
+        host: "generativelanguage.googleapis.com",
+        file: "const MAPS_KEY = \"AIzaSy3mZLpf8JjR2idBzsFnsfjFb06B3iZPI3e\";\n",
+    };
+    let (found, requests) = verify_with(
+        &provider,
+        403,
+        r#"{"error":{"status":"PERMISSION_DENIED","details":[{"reason":"SERVICE_DISABLED"}]}}"#,
+    );
+    let request = only_request_with_secret_in_header(&requests, key, "x-goog-api-key", key);
+    assert_eq!(request.target, "/v1beta/models?pageSize=1");
+    assert_eq!(verification_of(&found, "gcp-api-key")["status"], "live");
+    let (found, _) = verify_with(
+        &provider,
+        400,
+        r#"{"error":{"details":[{"reason":"API_KEY_INVALID"}]}}"#,
+    );
+    assert_eq!(verification_of(&found, "gcp-api-key")["status"], "invalid");
+}
