@@ -11,11 +11,12 @@ use crate::config::gitleaks::{self, GITLEAKS_CONFIG_NAME, GITLEAKS_IGNORE_NAME};
 use crate::config::{CONFIG_FILE_NAME, LoadedConfig, SourceText};
 use crate::engine::{Engine, ScanInput, ScanOutcome};
 use crate::finding::{Finding, sort_findings};
+use crate::git::Repo;
 use crate::path::RepoPath;
 use crate::pipeline;
+use crate::progress::Progress;
 use crate::source::history::{self, CommitSelection};
 use crate::source::push::{self, RefUpdate};
-use crate::source::repo::GitRepo;
 use crate::source::staged::{HeadFiles, StagedDiff};
 use crate::source::{Sink, files, staged};
 
@@ -112,7 +113,7 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
         }
         Target::History(selection) => (scan_commits(request, selection)?, None),
         Target::PrePush { remote, updates } => {
-            let repo = GitRepo::open_from_env()?;
+            let repo = Repo::discover()?;
             let selection = push::commits_to_push(&repo, remote, updates)?;
             let mut report = scan_commits(request, &selection)?;
             report.push = true;
@@ -144,8 +145,8 @@ const TOP_FILES: [&str; 4] = [
 /// the built-in rules alone, right for every repository without a config)
 /// and finds the configuring files in HEAD's tree.
 fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, Option<Baseline>)> {
-    let repo = GitRepo::open_from_env()?;
-    let pathspecs = repo.repo_relative(only)?;
+    let repo = Repo::discover()?;
+    let pathspecs = staged::index_paths(&repo, only)?;
     let pending = staged::start(&repo, &pathspecs)?;
     // A listing limited to the named paths says nothing of the config.
     let pending_top = match pathspecs.is_empty() {
@@ -180,10 +181,9 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
         None => early_engine?,
     };
     let jobs = diff.changes().into_iter().map(|c| c.into_job()).collect();
-    let open = || Ok(GitRepo::open_from_env()?.repo);
-    let scanned = pipeline::scan_blobs(&repo.repo, open, &engine, jobs)?;
+    let scanned = pipeline::scan(repo.objects(), &engine, jobs, &Progress::hidden())?;
     let mut collector = Collector::new(&engine);
-    for blob in scanned {
+    for blob in scanned.into_iter().flatten() {
         collector.record(blob.path, blob.size, blob.outcome);
     }
     let report = collector.finish(true);
@@ -196,7 +196,7 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
 
 /// The configuring files of a staged scan, as the commit will have them.
 struct StagedTop<'a> {
-    repo: &'a GitRepo,
+    repo: &'a Repo,
     /// A listing of staged changes that covers [`TOP_FILES`].
     diff: &'a StagedDiff,
     head: HeadFiles,
@@ -221,7 +221,7 @@ impl StagedTop<'_> {
 
 /// Scans commits with the working tree's config (history is not staged).
 fn scan_commits(request: &ScanRequest, selection: &CommitSelection) -> Result<ScanReport> {
-    let repo = GitRepo::open_from_env()?;
+    let repo = Repo::discover()?;
     let config = match &request.config {
         Some(path) => Some(LoadedConfig::load(path)?),
         None => config_from(|name| {
@@ -252,7 +252,7 @@ fn scan_commits(request: &ScanRequest, selection: &CommitSelection) -> Result<Sc
 }
 
 /// A file at the top of the working tree, if the repository has one there.
-fn worktree_file(repo: &GitRepo, name: &str) -> Option<PathBuf> {
+fn worktree_file(repo: &Repo, name: &str) -> Option<PathBuf> {
     repo.workdir()
         .map(|dir| dir.join(name))
         .filter(|path| path.is_file())
@@ -279,7 +279,7 @@ fn load_baseline(request: &ScanRequest, staged: Option<&StagedTop>) -> Result<Op
                     .transpose()
             }
             Target::History(_) | Target::PrePush { .. } => {
-                let repo = GitRepo::open_from_env()?;
+                let repo = Repo::discover()?;
                 worktree_file(&repo, BASELINE_FILE_NAME)
                     .map(|path| Baseline::read(&path))
                     .transpose()
@@ -328,7 +328,7 @@ pub fn disk_config() -> Result<Option<LoadedConfig>> {
 /// The top of the enclosing repository's working tree, or the current
 /// directory outside one.
 fn disk_top() -> PathBuf {
-    git2::Repository::open_from_env()
+    Repo::discover()
         .ok()
         .and_then(|r| r.workdir().map(|p| p.to_path_buf()))
         .unwrap_or_else(|| PathBuf::from("."))
