@@ -16,6 +16,7 @@ mod install;
 mod output;
 mod pre_push;
 mod precommit_framework;
+mod repo_formats;
 mod repo_states;
 mod reports;
 mod scan_files;
