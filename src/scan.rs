@@ -148,6 +148,10 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
     let repo = Repo::discover()?;
     let pathspecs = staged::index_paths(&repo, only)?;
     let pending = staged::start(&repo, &pathspecs)?;
+    let pending_unchanged = match pathspecs.is_empty() {
+        true => None,
+        false => Some(staged::start_index_files(&pathspecs)?),
+    };
     // A listing limited to the named paths says nothing of the config.
     let pending_top = match pathspecs.is_empty() {
         true => None,
@@ -180,7 +184,16 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
         Some(config) => Engine::from_config(Some(&config))?,
         None => early_engine?,
     };
-    let jobs = diff.changes().into_iter().map(|c| c.into_job()).collect();
+    let changes = diff.changes();
+    let unchanged = match pending_unchanged {
+        Some(pending) => pending.wait(&changes)?,
+        None => Vec::new(),
+    };
+    let jobs = changes
+        .into_iter()
+        .map(|c| c.into_job())
+        .chain(unchanged)
+        .collect();
     let scanned = pipeline::scan(repo.objects(), &engine, jobs, &Progress::hidden())?;
     let mut collector = Collector::new(&engine);
     for blob in scanned.into_iter().flatten() {

@@ -168,6 +168,74 @@ fn parse_raw(output: &[u8]) -> Result<StagedDiff> {
     Ok(StagedDiff { entries })
 }
 
+/// A running `git ls-files --stage` for the names given on the command line.
+pub struct PendingIndexFiles {
+    child: Child,
+    names: Vec<String>,
+}
+
+/// Starts listing what the index holds at exactly `names` (index paths),
+/// for the names that have no staged change: `pre-commit run --all-files`
+/// passes every tracked file, and a file with no staged change is scanned
+/// whole (its index version), so a secret committed earlier is still found.
+pub fn start_index_files(names: &[String]) -> Result<PendingIndexFiles> {
+    let mut args = vec![
+        "ls-files".to_string(),
+        "--stage".into(),
+        "-z".into(),
+        "--".into(),
+    ];
+    args.extend(names.iter().map(|p| format!(":(top,literal){p}")));
+    let child = crate::git::command(&args)
+        .spawn()
+        .context("cannot run git (leakgate asks git for the index; is git on PATH?)")?;
+    Ok(PendingIndexFiles {
+        child,
+        names: names.to_vec(),
+    })
+}
+
+impl PendingIndexFiles {
+    /// Jobs that scan whole each named file whose index version is not
+    /// among `changed` (the staged changes, scanned by their new lines).
+    pub fn wait(self, changed: &[StagedChange]) -> Result<Vec<Job>> {
+        let output = self
+            .child
+            .wait_with_output()
+            .context("cannot read the output of git ls-files")?;
+        if !output.status.success() {
+            bail!(
+                "git ls-files failed ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        let mut jobs = Vec::new();
+        for record in output.stdout.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+            // `MODE ID STAGE\tPATH`
+            let bad = || {
+                anyhow!(
+                    "unexpected output from git ls-files: {:?}",
+                    String::from_utf8_lossy(record)
+                )
+            };
+            let tab = memchr::memchr(b'\t', record).ok_or_else(bad)?;
+            let meta = std::str::from_utf8(&record[..tab]).map_err(|_| bad())?;
+            let path = RepoPath::new(&record[tab + 1..]);
+            let [mode, id, _stage] = meta.split(' ').collect::<Vec<_>>()[..] else {
+                return Err(bad());
+            };
+            let mode = u32::from_str_radix(mode, 8).map_err(|_| bad())?;
+            let named = self.names.iter().any(|n| n.as_bytes() == path.as_bytes());
+            let content = raw::is_regular_file(mode) || mode == raw::MODE_SYMLINK;
+            if named && content && !changed.iter().any(|c| c.path == path) {
+                jobs.push(Job::blob(path, ObjectId::from_hex(id)?, None));
+            }
+        }
+        Ok(jobs)
+    }
+}
+
 /// Where top-level files (config, ignore list, baseline) are in HEAD's
 /// tree, looked up while git lists the staged changes.
 #[derive(Debug, Default)]
