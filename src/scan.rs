@@ -11,7 +11,7 @@ use crate::config::gitleaks::{self, GITLEAKS_CONFIG_NAME, GITLEAKS_IGNORE_NAME};
 use crate::config::{CONFIG_FILE_NAME, LoadedConfig, SourceText};
 use crate::engine::{Engine, ScanInput, ScanOutcome};
 use crate::finding::{Finding, sort_findings};
-use crate::git::Repo;
+use crate::git::{ObjectId, Repo};
 use crate::path::RepoPath;
 use crate::pipeline;
 use crate::progress::Progress;
@@ -111,13 +111,23 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
             files::scan_files(paths, &mut collector)?;
             (collector.finish(false), None)
         }
-        Target::History(selection) => (scan_commits(request, selection)?, None),
+        Target::History(selection) => {
+            let repo = Repo::discover()?;
+            let (report, baseline) = scan_commits(request, &repo, selection, repo.head())?;
+            (report, Some(baseline))
+        }
         Target::PrePush { remote, updates } => {
             let repo = Repo::discover()?;
             let selection = push::commits_to_push(&repo, remote, updates)?;
-            let mut report = scan_commits(request, &selection)?;
+            // The commits pushed are judged by the config the pushed tip
+            // commits (the first ref's), else HEAD's.
+            let tip = match updates.iter().find(|u| !u.is_deletion()) {
+                Some(update) => repo.resolve_commit(&update.local_sha)?,
+                None => repo.head(),
+            };
+            let (mut report, baseline) = scan_commits(request, &repo, &selection, tip)?;
             report.push = true;
-            (report, None)
+            (report, Some(baseline))
         }
     };
     let baseline = match staged_baseline {
@@ -232,23 +242,53 @@ impl StagedTop<'_> {
     }
 }
 
-/// Scans commits with the working tree's config (history is not staged).
-fn scan_commits(request: &ScanRequest, selection: &CommitSelection) -> Result<ScanReport> {
-    let repo = Repo::discover()?;
+/// Scans commits with the config and baseline committed in `judge` (the
+/// pushed tip, or HEAD): an uncommitted `.leakgate.toml`, `.gitleaksignore`
+/// or baseline in the working tree never loosens a push or a history scan
+/// unless `--config` or `--baseline` names it.
+fn scan_commits(
+    request: &ScanRequest,
+    repo: &Repo,
+    selection: &CommitSelection,
+    judge: Option<ObjectId>,
+) -> Result<(ScanReport, Option<Baseline>)> {
+    let committed = staged::commit_files(repo, judge, &TOP_FILES)?;
+    let read_committed = |name: &str| -> Result<Option<Vec<u8>>> {
+        committed
+            .blob(name)
+            .map(|id| staged::read_blob(repo, id, name))
+            .transpose()
+    };
+    let short = judge
+        .map(|id| id.to_string()[..12].to_string())
+        .unwrap_or_default();
     let config = match &request.config {
         Some(path) => Some(LoadedConfig::load(path)?),
         None => config_from(|name| {
-            worktree_file(&repo, name)
-                .map(|path| SourceText::read(&path))
+            read_committed(name)?
+                .map(|bytes| {
+                    SourceText::from_bytes(format!("{name} (committed in {short})"), &bytes)
+                })
                 .transpose()
         })?,
     };
+    let baseline = match &request.baseline {
+        BaselineSource::Repository => read_committed(BASELINE_FILE_NAME)?
+            .map(|bytes| {
+                Baseline::parse(
+                    &format!("{BASELINE_FILE_NAME} (committed in {short})"),
+                    &bytes,
+                )
+            })
+            .transpose()?,
+        _ => load_baseline(request, None)?,
+    };
     let engine = Engine::from_config(config.as_ref())?;
-    let outcome = history::scan_history(&repo, selection, &engine, request.progress)?;
+    let outcome = history::scan_history(repo, selection, &engine, request.progress)?;
     let mut findings = outcome.findings;
     sort_findings(&mut findings);
     let (rules, warnings) = engine_info(&engine);
-    Ok(ScanReport {
+    let report = ScanReport {
         findings,
         rules,
         warnings,
@@ -261,7 +301,8 @@ fn scan_commits(request: &ScanRequest, selection: &CommitSelection) -> Result<Sc
             .collect(),
         commits: Some(outcome.commits),
         ..ScanReport::default()
-    })
+    };
+    Ok((report, baseline))
 }
 
 /// A file at the top of the working tree, if the repository has one there.
@@ -291,12 +332,8 @@ fn load_baseline(request: &ScanRequest, staged: Option<&StagedTop>) -> Result<Op
                     .map(|path| Baseline::read(&path))
                     .transpose()
             }
-            Target::History(_) | Target::PrePush { .. } => {
-                let repo = Repo::discover()?;
-                worktree_file(&repo, BASELINE_FILE_NAME)
-                    .map(|path| Baseline::read(&path))
-                    .transpose()
-            }
+            // The committed baseline is read by `scan_commits`.
+            Target::History(_) | Target::PrePush { .. } => Ok(None),
             Target::Files(_) => {
                 let path = disk_top().join(BASELINE_FILE_NAME);
                 path.is_file().then(|| Baseline::read(&path)).transpose()

@@ -73,3 +73,39 @@ fn a_named_file_with_staged_changes_keeps_the_added_lines_rule() {
     repo.stage("old.py", &format!("x = 1\n{SECRET_LINE}y = 2\n"));
     assert_passed(&repo.leakgate(&["scan", "--staged", "--", "old.py"]));
 }
+
+/// A repository with a secret committed (hooks bypassed), a bare remote,
+/// and an uncommitted `.leakgate.toml` that would allow everything.
+fn repo_with_uncommitted_loosening_config() -> (TestRepo, tempfile::TempDir) {
+    let repo = TestRepo::new();
+    let remote = repo.add_bare_remote();
+    repo.commit_file("leak.py", SECRET_LINE, "leak");
+    assert_passed(&repo.leakgate(&["install", "--hook", "all"]));
+    repo.write(".leakgate.toml", "[allowlist]\npaths = [\"**\"]\n");
+    (repo, remote)
+}
+
+#[test]
+fn pre_push_never_reads_an_uncommitted_config_that_would_allow_the_secret() {
+    let (repo, remote) = repo_with_uncommitted_loosening_config();
+    let all = assert_blocked_by_finding(&repo.push(&["-q", "origin", "main"]));
+    assert!(all.contains("leak.py:1:8"), "{all}");
+    assert_eq!(repo.remote_ref(remote.path(), "refs/heads/main"), None);
+}
+
+#[test]
+fn history_scans_never_read_an_uncommitted_config_unless_config_names_it() {
+    let (repo, _remote) = repo_with_uncommitted_loosening_config();
+    let all = assert_blocked_by_finding(&repo.leakgate(&["scan", "--history"]));
+    assert!(all.contains("leak.py:1:8"), "{all}");
+    assert_passed(&repo.leakgate(&["scan", "--history", "--config", ".leakgate.toml"]));
+}
+
+#[test]
+fn pre_push_is_judged_by_the_config_the_pushed_commits_carry() {
+    let (repo, remote) = repo_with_uncommitted_loosening_config();
+    repo.git(&["add", ".leakgate.toml"]);
+    repo.commit_unchecked("allow everything");
+    assert_passed(&repo.push(&["-q", "origin", "main"]));
+    assert!(repo.remote_ref(remote.path(), "refs/heads/main").is_some());
+}
