@@ -188,7 +188,7 @@ status = [401]
 /// A repository with the acme config and `token` committed in `keys.txt`.
 fn repo_with_acme_token(origin: &str, token: &str) -> TestRepo {
     let repo = TestRepo::new();
-    repo.write(".leakgate.toml", &acme_config(origin, ""));
+    repo.commit_file(".leakgate.toml", &acme_config(origin, ""), "configure");
     repo.commit_file("keys.txt", &format!("ACME_TOKEN={token}\n"), "add a key");
     repo
 }
@@ -444,9 +444,10 @@ fn verify_on_a_staged_scan_is_refused_without_a_request() {
 fn the_config_can_turn_verification_on_for_history_scans() {
     let provider = provider_accepting(ACME_TOKEN);
     let repo = TestRepo::new();
-    repo.write(
+    repo.commit_file(
         ".leakgate.toml",
         &acme_config(&provider.origin(), "verify = true"),
+        "configure",
     );
     repo.commit_file("keys.txt", &format!("ACME_TOKEN={ACME_TOKEN}\n"), "add");
     let out = repo.leakgate(&["scan", "--history", "--format", "json"]);
@@ -457,7 +458,7 @@ fn the_config_can_turn_verification_on_for_history_scans() {
 fn a_verify_table_that_sends_the_secret_to_a_host_it_does_not_name_is_an_error() {
     let repo = TestRepo::new();
     let config = acme_config("https://${secret}.example.com", "");
-    repo.write(".leakgate.toml", &config);
+    repo.commit_file(".leakgate.toml", &config, "configure");
     repo.commit_file("keys.txt", &format!("ACME_TOKEN={ACME_TOKEN}\n"), "add");
     let all = assert_blocked_by_error(&repo.leakgate(&["scan", "--history", "--verify"]));
     assert!(all.contains("rule acme-token: verify table"), "{all}");
