@@ -149,7 +149,19 @@ fn verify_report(
         return Ok(());
     }
     let builtin = rules::builtin_rules_with_examples()?;
-    let verifiers = verify::Verifiers::new(builtin.iter().chain(&report.verify_rules))?;
+    let own: &[rules::RuleSpec] = if report.verify_rules_named {
+        &report.verify_rules
+    } else {
+        for rule in &report.verify_rules {
+            print_warnings(&[format!(
+                "the verify table of rule {} in the repository's config is ignored: only a config \
+                 named with --config may say where secrets are sent",
+                rule.id()
+            )]);
+        }
+        &[]
+    };
+    let verifiers = verify::Verifiers::new(builtin.iter().chain(own))?;
     let options = verify::VerifyOptions::from_env(request_timeout)?;
     verify::verify_findings(&mut report.findings, &verifiers, &options);
     Ok(())

@@ -98,6 +98,10 @@ pub struct ScanReport {
     /// The config's rules that carry a `verify` table; the built-in tables
     /// are read only when verifying.
     pub verify_rules: Vec<RuleSpec>,
+    /// The config was named with `--config`: only then may its verify
+    /// tables choose where a secret is sent. A repository's own config could
+    /// otherwise send the secrets a scan finds to a host of its choosing.
+    pub verify_rules_named: bool,
 }
 
 pub fn run(request: &ScanRequest) -> Result<ScanReport> {
@@ -117,7 +121,7 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
             let mut collector = Collector::new(&engine);
             files::scan_files(paths, &mut collector)?;
             let mut report = collector.finish(false);
-            add_verify_setup(&mut report, &engine, config.as_ref());
+            add_verify_setup(&mut report, request, &engine, config.as_ref());
             (report, None)
         }
         Target::History(selection) => {
@@ -311,14 +315,20 @@ fn scan_commits(
         commits: Some(outcome.commits),
         ..ScanReport::default()
     };
-    add_verify_setup(&mut report, &engine, config.as_ref());
+    add_verify_setup(&mut report, request, &engine, config.as_ref());
     Ok((report, baseline))
 }
 
 /// What verification needs from a non-staged scan: whether the config asks
 /// for it, and the config rules' own verify tables.
-fn add_verify_setup(report: &mut ScanReport, engine: &Engine, config: Option<&LoadedConfig>) {
+fn add_verify_setup(
+    report: &mut ScanReport,
+    request: &ScanRequest,
+    engine: &Engine,
+    config: Option<&LoadedConfig>,
+) {
     report.verify_by_config = config.is_some_and(|c| c.file.scan.verify);
+    report.verify_rules_named = request.config.is_some();
     report.verify_rules = engine
         .rule_specs()
         .filter(|spec| spec.verify.is_some())

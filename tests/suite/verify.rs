@@ -186,6 +186,8 @@ status = [401]
 }
 
 /// A repository with the acme config and `token` committed in `keys.txt`.
+/// Scans name the config with `--config`: only a config the user names can
+/// say where secrets are sent.
 fn repo_with_acme_token(origin: &str, token: &str) -> TestRepo {
     let repo = TestRepo::new();
     repo.commit_file(".leakgate.toml", &acme_config(origin, ""), "configure");
@@ -204,7 +206,15 @@ fn verified(out: &Output) -> Vec<serde_json::Value> {
 fn a_token_its_provider_accepts_is_live_and_names_the_account() {
     let provider = FakeProvider::start(|_| answer(200, r#"{"user":{"name":"build-bot"}}"#));
     let repo = repo_with_acme_token(&provider.origin(), ACME_TOKEN);
-    let out = repo.leakgate(&["scan", "--history", "--verify", "--format", "json"]);
+    let out = repo.leakgate(&[
+        "scan",
+        "--config",
+        ".leakgate.toml",
+        "--history",
+        "--verify",
+        "--format",
+        "json",
+    ]);
     assert_blocked_by_finding(&out);
     let verification = &verified(&out)[0];
     assert_eq!(verification["status"], "live");
@@ -215,7 +225,15 @@ fn a_token_its_provider_accepts_is_live_and_names_the_account() {
 fn a_token_its_provider_rejects_is_invalid() {
     let provider = FakeProvider::start(|_| answer(401, r#"{"error":"bad token"}"#));
     let repo = repo_with_acme_token(&provider.origin(), ACME_TOKEN);
-    let out = repo.leakgate(&["scan", "--history", "--verify", "--format", "json"]);
+    let out = repo.leakgate(&[
+        "scan",
+        "--config",
+        ".leakgate.toml",
+        "--history",
+        "--verify",
+        "--format",
+        "json",
+    ]);
     assert_blocked_by_finding(&out);
     let verification = &verified(&out)[0];
     assert_eq!(verification["status"], "invalid");
@@ -231,7 +249,15 @@ fn rate_limiting_server_errors_and_unexpected_answers_are_unknown_never_invalid(
     ] {
         let provider = FakeProvider::start(move |_| answer(status, "{}"));
         let repo = repo_with_acme_token(&provider.origin(), ACME_TOKEN);
-        let out = repo.leakgate(&["scan", "--history", "--verify", "--format", "json"]);
+        let out = repo.leakgate(&[
+            "scan",
+            "--config",
+            ".leakgate.toml",
+            "--history",
+            "--verify",
+            "--format",
+            "json",
+        ]);
         assert_blocked_by_finding(&out);
         let verification = &verified(&out)[0];
         assert_eq!(verification["status"], "unknown", "HTTP {status}");
@@ -246,6 +272,8 @@ fn a_provider_that_does_not_answer_in_time_is_unknown() {
     let started = std::time::Instant::now();
     let out = repo.leakgate(&[
         "scan",
+        "--config",
+        ".leakgate.toml",
         "--history",
         "--verify",
         "--verify-timeout",
@@ -270,7 +298,15 @@ fn a_provider_that_does_not_answer_in_time_is_unknown() {
 fn a_refused_connection_is_unknown() {
     let origin = format!("http://127.0.0.1:{}", closed_port());
     let repo = repo_with_acme_token(&origin, ACME_TOKEN);
-    let out = repo.leakgate(&["scan", "--history", "--verify", "--format", "json"]);
+    let out = repo.leakgate(&[
+        "scan",
+        "--config",
+        ".leakgate.toml",
+        "--history",
+        "--verify",
+        "--format",
+        "json",
+    ]);
     assert_blocked_by_finding(&out);
     let verification = &verified(&out)[0];
     assert_eq!(verification["status"], "unknown");
@@ -281,7 +317,13 @@ fn a_refused_connection_is_unknown() {
 fn the_secret_goes_only_where_the_rule_puts_it() {
     let provider = FakeProvider::start(|_| answer(200, "{}"));
     let repo = repo_with_acme_token(&provider.origin(), ACME_TOKEN);
-    assert_blocked_by_finding(&repo.leakgate(&["scan", "--history", "--verify"]));
+    assert_blocked_by_finding(&repo.leakgate(&[
+        "scan",
+        "--config",
+        ".leakgate.toml",
+        "--history",
+        "--verify",
+    ]));
     let requests = provider.requests();
     assert_eq!(requests.len(), 1);
     let request = &requests[0];
@@ -310,7 +352,15 @@ fn a_redirect_to_another_host_is_not_followed() {
         )
     });
     let repo = repo_with_acme_token(&provider.origin(), ACME_TOKEN);
-    let out = repo.leakgate(&["scan", "--history", "--verify", "--format", "json"]);
+    let out = repo.leakgate(&[
+        "scan",
+        "--config",
+        ".leakgate.toml",
+        "--history",
+        "--verify",
+        "--format",
+        "json",
+    ]);
     let verification = &verified(&out)[0];
     assert_eq!(verification["status"], "unknown");
     assert_eq!(
@@ -331,7 +381,15 @@ fn each_distinct_secret_is_asked_once() {
         &format!("token: {OTHER_ACME_TOKEN}\n"),
         "other",
     );
-    let out = repo.leakgate(&["scan", "--history", "--verify", "--format", "json"]);
+    let out = repo.leakgate(&[
+        "scan",
+        "--config",
+        ".leakgate.toml",
+        "--history",
+        "--verify",
+        "--format",
+        "json",
+    ]);
     assert_eq!(findings(&out).len(), 3);
     assert!(verified(&out).iter().all(|v| v["status"] == "live"));
     let mut asked: Vec<String> = provider
@@ -364,11 +422,27 @@ fn provider_accepting(token: &'static str) -> FakeProvider {
 fn only_verified_reports_live_secrets_and_exits_1_only_if_there_are_any() {
     let provider = provider_accepting(ACME_TOKEN);
     let repo = repo_with_acme_token(&provider.origin(), OTHER_ACME_TOKEN);
-    let none_live = repo.leakgate(&["scan", "--history", "--only-verified", "--format", "json"]);
+    let none_live = repo.leakgate(&[
+        "scan",
+        "--config",
+        ".leakgate.toml",
+        "--history",
+        "--only-verified",
+        "--format",
+        "json",
+    ]);
     assert_passed(&none_live);
     assert!(findings(&none_live).is_empty());
     repo.commit_file("live.txt", &format!("token: {ACME_TOKEN}\n"), "live");
-    let out = repo.leakgate(&["scan", "--history", "--only-verified", "--format", "json"]);
+    let out = repo.leakgate(&[
+        "scan",
+        "--config",
+        ".leakgate.toml",
+        "--history",
+        "--only-verified",
+        "--format",
+        "json",
+    ]);
     assert_blocked_by_finding(&out);
     let paths: Vec<_> = findings(&out).iter().map(|f| f["path"].clone()).collect();
     assert_eq!(paths, ["live.txt"]);
@@ -378,7 +452,15 @@ fn only_verified_reports_live_secrets_and_exits_1_only_if_there_are_any() {
 fn verify_alone_keeps_the_exit_code_of_a_scan_without_it() {
     let provider = provider_accepting(ACME_TOKEN);
     let repo = repo_with_acme_token(&provider.origin(), OTHER_ACME_TOKEN);
-    let out = repo.leakgate(&["scan", "--history", "--verify", "--format", "json"]);
+    let out = repo.leakgate(&[
+        "scan",
+        "--config",
+        ".leakgate.toml",
+        "--history",
+        "--verify",
+        "--format",
+        "json",
+    ]);
     assert_blocked_by_finding(&out);
     assert_eq!(verified(&out)[0]["status"], "invalid");
 }
@@ -389,7 +471,15 @@ fn files_on_disk_are_verified_too() {
     let repo = TestRepo::new();
     repo.write(".leakgate.toml", &acme_config(&provider.origin(), ""));
     repo.write("deploy/env", &format!("ACME={ACME_TOKEN}\n"));
-    let out = repo.leakgate(&["scan", "--verify", "--format", "json", "deploy"]);
+    let out = repo.leakgate(&[
+        "scan",
+        "--config",
+        ".leakgate.toml",
+        "--verify",
+        "--format",
+        "json",
+        "deploy",
+    ]);
     assert_blocked_by_finding(&out);
     assert_eq!(verified(&out)[0]["status"], "live");
 }
@@ -398,7 +488,14 @@ fn files_on_disk_are_verified_too() {
 fn without_verify_nothing_is_asked_and_json_has_no_verification() {
     let provider = provider_accepting(ACME_TOKEN);
     let repo = repo_with_acme_token(&provider.origin(), ACME_TOKEN);
-    let out = repo.leakgate(&["scan", "--history", "--format", "json"]);
+    let out = repo.leakgate(&[
+        "scan",
+        "--config",
+        ".leakgate.toml",
+        "--history",
+        "--format",
+        "json",
+    ]);
     assert_blocked_by_finding(&out);
     assert!(findings(&out)[0].get("verification").is_none());
     assert_eq!(provider.connections(), 0);
@@ -450,7 +547,14 @@ fn the_config_can_turn_verification_on_for_history_scans() {
         "configure",
     );
     repo.commit_file("keys.txt", &format!("ACME_TOKEN={ACME_TOKEN}\n"), "add");
-    let out = repo.leakgate(&["scan", "--history", "--format", "json"]);
+    let out = repo.leakgate(&[
+        "scan",
+        "--config",
+        ".leakgate.toml",
+        "--history",
+        "--format",
+        "json",
+    ]);
     assert_eq!(verified(&out)[0]["status"], "live");
 }
 
@@ -460,7 +564,13 @@ fn a_verify_table_that_sends_the_secret_to_a_host_it_does_not_name_is_an_error()
     let config = acme_config("https://${secret}.example.com", "");
     repo.commit_file(".leakgate.toml", &config, "configure");
     repo.commit_file("keys.txt", &format!("ACME_TOKEN={ACME_TOKEN}\n"), "add");
-    let all = assert_blocked_by_error(&repo.leakgate(&["scan", "--history", "--verify"]));
+    let all = assert_blocked_by_error(&repo.leakgate(&[
+        "scan",
+        "--config",
+        ".leakgate.toml",
+        "--history",
+        "--verify",
+    ]));
     assert!(all.contains("rule acme-token: verify table"), "{all}");
     assert!(all.contains("must name its host literally"), "{all}");
 }
@@ -468,7 +578,15 @@ fn a_verify_table_that_sends_the_secret_to_a_host_it_does_not_name_is_an_error()
 #[test]
 fn a_remote_host_over_plain_http_is_never_asked() {
     let repo = repo_with_acme_token("http://verify.example.invalid", ACME_TOKEN);
-    let out = repo.leakgate(&["scan", "--history", "--verify", "--format", "json"]);
+    let out = repo.leakgate(&[
+        "scan",
+        "--config",
+        ".leakgate.toml",
+        "--history",
+        "--verify",
+        "--format",
+        "json",
+    ]);
     let verification = &verified(&out)[0];
     assert_eq!(verification["status"], "unknown");
     assert_eq!(
@@ -482,7 +600,15 @@ fn the_history_report_lists_live_secrets_first() {
     let provider = provider_accepting(ACME_TOKEN);
     let repo = repo_with_acme_token(&provider.origin(), OTHER_ACME_TOKEN);
     repo.commit_file("z-live.txt", &format!("token: {ACME_TOKEN}\n"), "live");
-    let out = repo.leakgate(&["scan", "--history", "--verify", "--color", "never"]);
+    let out = repo.leakgate(&[
+        "scan",
+        "--config",
+        ".leakgate.toml",
+        "--history",
+        "--verify",
+        "--color",
+        "never",
+    ]);
     let all = assert_blocked_by_finding(&out);
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(r"commit [0-9a-f]{12} by .*", "commit [COMMIT]");
@@ -491,6 +617,20 @@ fn the_history_report_lists_live_secrets_first() {
 
 /// What one provider test needs: where the secret sits in a committed file,
 /// and the host its built-in rule sends it to.
+#[test]
+fn a_repository_config_cannot_choose_where_secrets_are_sent() {
+    let provider = provider_accepting(ACME_TOKEN);
+    let repo = repo_with_acme_token(&provider.origin(), ACME_TOKEN);
+    let out = repo.leakgate(&["scan", "--history", "--verify", "--format", "json"]);
+    let all = assert_blocked_by_finding(&out);
+    assert!(
+        all.contains("the verify table of rule acme-token in the repository's config is ignored"),
+        "{all}"
+    );
+    assert!(findings(&out)[0].get("verification").is_none());
+    assert_eq!(provider.connections(), 0);
+}
+
 struct Provider {
     host: &'static str,
     file: &'static str,
