@@ -208,7 +208,15 @@ fn describe(err: &ureq::Error, host: &str, timeout: Duration) -> String {
         ureq::Error::HostNotFound => format!("{host} could not be resolved"),
         ureq::Error::ConnectionFailed => format!("could not connect to {host}"),
         ureq::Error::BodyExceedsLimit(_) => format!("{host} answered with an over-long body"),
-        other => format!("the request to {host} failed: {other}"),
+        // These say what went wrong without quoting the request.
+        ureq::Error::Io(io) => format!("the request to {host} failed: {io}"),
+        ureq::Error::Tls(what) => format!("TLS with {host} failed: {what}"),
+        ureq::Error::Rustls(tls) => format!("TLS with {host} failed: {tls}"),
+        ureq::Error::ConnectProxyFailed(_) | ureq::Error::InvalidProxyUrl => {
+            format!("the proxy would not connect to {host}")
+        }
+        // Others may quote the URL, which can hold the secret (a webhook's).
+        _ => format!("the request to {host} failed"),
     }
 }
 

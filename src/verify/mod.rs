@@ -549,6 +549,99 @@ mod tests {
         }
     }
 
+    /// Rules `acme` verifying at `origin`, and one finding per secret.
+    fn acme(origin: &str, secrets: &[String]) -> (Verifiers, Vec<Finding>) {
+        let source = crate::config::SourceText::new(
+            "t.toml",
+            format!(
+                "[[rules]]\nid = \"acme\"\nregex = 'acme_[a-z0-9]{{8}}'\nkeywords = [\"acme_\"]\n\
+                 [rules.verify]\nurl = '{origin}/me'\nheaders = {{ X-Key = '${{secret}}' }}\n\
+                 [[rules.verify.live]]\nstatus = [200]\n"
+            ),
+        );
+        let specs = crate::rules::parse_rules(&source).unwrap();
+        let findings = secrets
+            .iter()
+            .map(|secret| Finding {
+                rule_id: "acme".into(),
+                description: String::new(),
+                remediation: String::new(),
+                path: crate::path::RepoPath::new("a.txt"),
+                start: Default::default(),
+                end: Default::default(),
+                secret: crate::finding::Secret::new(secret.as_bytes()),
+                line: Vec::new(),
+                secret_in_line: 0..0,
+                commit: None,
+                file_rule: false,
+                matched: crate::finding::Secret::new(secret.as_bytes()),
+                verification: None,
+            })
+            .collect();
+        (Verifiers::new(&specs).unwrap(), findings)
+    }
+
+    fn options(concurrency: usize, run_timeout: Duration) -> VerifyOptions {
+        VerifyOptions {
+            request_timeout: Duration::from_secs(5),
+            run_timeout,
+            concurrency,
+            overrides: HostOverrides::default(),
+        }
+    }
+
+    #[test]
+    fn no_more_requests_than_the_concurrency_are_in_flight_at_once() {
+        use std::io::{Read, Write};
+        use std::sync::Arc;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        {
+            let (in_flight, most) = (in_flight.clone(), most.clone());
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    let mut stream = stream.unwrap();
+                    let (in_flight, most) = (in_flight.clone(), most.clone());
+                    std::thread::spawn(move || {
+                        let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        let mut buf = [0; 4096];
+                        let _ = stream.read(&mut buf);
+                        std::thread::sleep(Duration::from_millis(100));
+                        in_flight.fetch_sub(1, Ordering::SeqCst);
+                        let _ = stream.write_all(
+                            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+                        );
+                    });
+                }
+            });
+        }
+        let secrets: Vec<String> = (0..12).map(|i| format!("acme_{i:08}")).collect();
+        let (verifiers, mut findings) = acme(&origin, &secrets);
+        verify_findings(&mut findings, &verifiers, &options(3, DEFAULT_RUN_TIMEOUT));
+        assert!(
+            findings
+                .iter()
+                .all(|f| f.verification.as_ref().unwrap().status == Status::Live)
+        );
+        let most = most.load(Ordering::SeqCst);
+        assert!((1..=3).contains(&most), "{most} requests at once");
+    }
+
+    #[test]
+    fn what_the_run_timeout_leaves_unasked_is_unknown() {
+        let (verifiers, mut findings) = acme("http://127.0.0.1:9", &["acme_00000001".into()]);
+        verify_findings(&mut findings, &verifiers, &options(1, Duration::ZERO));
+        let verification = findings[0].verification.clone().unwrap();
+        assert_eq!(verification.status, Status::Unknown);
+        assert_eq!(
+            verification.detail,
+            "not checked: verification stopped after 0s"
+        );
+    }
+
     #[test]
     fn a_verify_table_with_an_unknown_key_names_its_rule() {
         let source = crate::config::SourceText::new(

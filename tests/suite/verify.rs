@@ -1031,3 +1031,39 @@ fn a_google_api_key_is_checked_in_a_header_not_the_url() {
     );
     assert_eq!(verification_of(&found, "gcp-api-key")["status"], "invalid");
 }
+
+#[test]
+fn sarif_carries_the_verification_and_ranks_live_findings_above_the_rest() {
+    let provider = provider_accepting(ACME_TOKEN);
+    let repo = repo_with_acme_token(&provider.origin(), OTHER_ACME_TOKEN);
+    repo.commit_file("live.txt", &format!("token: {ACME_TOKEN}\n"), "live");
+    let out = repo.leakgate(&[
+        "scan",
+        "--config",
+        ".leakgate.toml",
+        "--history",
+        "--verify",
+        "--format",
+        "sarif",
+    ]);
+    assert_blocked_by_finding(&out);
+    let sarif = json(&out);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let by_path = |path: &str| {
+        results
+            .iter()
+            .find(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == path)
+            .unwrap()
+    };
+    let live = by_path("live.txt");
+    assert_eq!(live["level"], "error");
+    assert_eq!(live["properties"]["verification"]["status"], "live");
+    assert_eq!(
+        live["properties"]["verification"]["detail"],
+        "accepted by 127.0.0.1 as deploy"
+    );
+    let invalid = by_path("keys.txt");
+    assert_eq!(invalid["level"], "note");
+    assert_eq!(invalid["properties"]["verification"]["status"], "invalid");
+    assert!(invalid["properties"]["commit"].is_string());
+}
