@@ -16,6 +16,7 @@ mod install;
 mod output;
 mod pre_push;
 mod precommit_framework;
+mod regression;
 mod repo_states;
 mod reports;
 mod scan_files;

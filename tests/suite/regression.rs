@@ -1,0 +1,143 @@
+//! One test per case of the issue "Nothing passes silently, nothing leaks
+//! in the output", named `case_NN_...` after the case it pins, grouped by
+//! case number. Each shows the case's situation end to end with the real
+//! binary and real git.
+
+use std::process::{Output, Stdio};
+
+use crate::util::*;
+
+/// The write end of a pipe whose reader is already gone: every write to it
+/// fails with EPIPE, as when `head` has exited.
+fn closed_pipe() -> Stdio {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    Stdio::from(writer)
+}
+
+/// Runs leakgate with the given stdout and stderr.
+fn leakgate_with(repo: &TestRepo, args: &[&str], stdout: Stdio, stderr: Stdio) -> Output {
+    repo.command(leakgate_bin())
+        .args(args)
+        .stdout(stdout)
+        .stderr(stderr)
+        .output()
+        .unwrap()
+}
+
+fn assert_no_panic(out: &Output) {
+    let all = text(out);
+    assert_ne!(out.status.code(), Some(101), "panicked:\n{all}");
+    assert!(!all.contains("panicked"), "panicked:\n{all}");
+}
+
+// Case 2: a staged file named like a flag.
+
+const FLAG_NAMES: [&str; 3] = ["-h", "--help", "--no-redact"];
+
+/// Stages a secret in files named like flags; returns the repository.
+fn repo_with_flag_named_files() -> TestRepo {
+    let repo = TestRepo::new();
+    for name in FLAG_NAMES {
+        repo.write(name, &format!("token = \"{GITHUB_TOKEN}\"\n"));
+        repo.git(&["add", "--", name]);
+    }
+    repo
+}
+
+fn assert_flag_named_files_blocked(out: &Output) {
+    let all = assert_blocked_by_finding(out);
+    assert!(!all.contains("Usage:"), "help instead of a scan:\n{all}");
+    assert!(!all.contains(GITHUB_TOKEN), "a secret was revealed:\n{all}");
+    for name in FLAG_NAMES {
+        assert!(all.contains(&format!("{name}:1:10")), "{name}:\n{all}");
+    }
+    assert!(all.contains("3 secrets in 3 files"), "{all}");
+}
+
+#[test]
+fn case_02_files_named_like_flags_after_staged_without_a_separator_are_scanned() {
+    let repo = repo_with_flag_named_files();
+    let mut args = vec!["scan", "--staged"];
+    args.extend(FLAG_NAMES);
+    assert_flag_named_files_blocked(&repo.leakgate(&args));
+}
+
+#[test]
+fn case_02_files_named_like_flags_after_a_separator_are_scanned() {
+    let repo = repo_with_flag_named_files();
+    let mut args = vec!["scan", "--staged", "--"];
+    args.extend(FLAG_NAMES);
+    assert_flag_named_files_blocked(&repo.leakgate(&args));
+}
+
+// Case 12: output that crashes.
+
+#[test]
+fn case_12_install_with_stdout_on_a_closed_pipe_installs_and_exits_0() {
+    let repo = TestRepo::new();
+    let out = leakgate_with(&repo, &["install"], closed_pipe(), Stdio::piped());
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(out.stderr.is_empty(), "{}", text(&out));
+    assert!(repo.path().join(".git/hooks/pre-commit").is_file());
+}
+
+#[test]
+fn case_12_rules_into_a_reader_that_went_away_stops_quietly() {
+    let repo = TestRepo::new();
+    // stderr piped too: the panic showed only then.
+    for _ in 0..3 {
+        let out = leakgate_with(&repo, &["rules"], closed_pipe(), Stdio::piped());
+        assert_no_panic(&out);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(out.stderr.is_empty(), "{}", text(&out));
+    }
+    let out = leakgate_with(&repo, &["rules"], closed_pipe(), closed_pipe());
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn case_12_rules_into_a_full_device_is_an_error_not_a_panic() {
+    let repo = TestRepo::new();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = leakgate_with(&repo, &["rules"], full.into(), Stdio::piped());
+    assert_no_panic(&out);
+    let all = assert_blocked_by_error(&out);
+    assert!(
+        all.contains("cannot write the list of rules to standard output"),
+        "{all}"
+    );
+    // Only a scan lets something through, or not.
+    assert!(!all.contains("nothing was allowed through"), "{all}");
+}
+
+#[test]
+fn case_12_a_scan_whose_report_cannot_be_written_blocks_with_an_error() {
+    let repo = TestRepo::new();
+    repo.stage("a.py", &format!("key = \"{AWS_KEY_ID}\"\n"));
+    for format in ["human", "json", "sarif"] {
+        let args = ["scan", "--format", format];
+        let out = leakgate_with(&repo, &args, closed_pipe(), Stdio::piped());
+        assert_no_panic(&out);
+        let all = assert_blocked_by_error(&out);
+        assert!(
+            all.contains("cannot write the report to standard output"),
+            "{all}"
+        );
+        assert!(all.contains("nothing was allowed through"), "{all}");
+    }
+    // A clean scan too: nobody saw that it was clean.
+    let clean = TestRepo::new();
+    clean.stage("a.py", "x = 1\n");
+    let out = leakgate_with(&clean, &["scan"], closed_pipe(), Stdio::piped());
+    assert_blocked_by_error(&out);
+    // With nowhere to write at all, the exit code still blocks.
+    let out = leakgate_with(&repo, &["scan"], closed_pipe(), closed_pipe());
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(2));
+}
