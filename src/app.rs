@@ -10,7 +10,7 @@ use crate::baseline::{BASELINE_FILE_NAME, Baseline};
 use crate::cli::{BaselineArgs, Cli, ColorChoice, Command, RulesAction, ScanArgs};
 use crate::config::{LoadedConfig, SourceText};
 use crate::engine::Engine;
-use crate::path::{escape_for_terminal, escape_lines_for_terminal};
+use crate::path::{escape_for_terminal, escape_line_for_terminal, escape_lines_for_terminal};
 use crate::report::{self, Format, ReportOptions};
 use crate::scan::{self, BaselineSource, ScanRequest, Target};
 use crate::source::history::{CommitSelection, Tips};
@@ -145,7 +145,7 @@ fn print_warnings(warnings: &[String]) {
         let _ = writeln!(
             stderr,
             "leakgate: warning: {}",
-            escape_lines_for_terminal(warning)
+            escape_line_for_terminal(warning)
         );
     }
 }

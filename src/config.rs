@@ -60,14 +60,20 @@ impl SourceText {
             let message = err.message().trim().to_string();
             match err.span() {
                 Some(span) => self.error_at(span, &message),
-                None => anyhow!("{}: {message}", self.name),
+                None => anyhow!(
+                    "{}: {}",
+                    self.name,
+                    crate::path::escape_line_for_terminal(&message)
+                ),
             }
         })
     }
 
-    /// An error pointing at a span of this file.
+    /// An error pointing at a span of this file. The message may quote the
+    /// file (a key, a value), so it is kept to one escaped line.
     pub fn error_at(&self, span: Range<usize>, message: &str) -> anyhow::Error {
         let (line, column) = line_column(&self.text, span.start);
+        let message = crate::path::escape_line_for_terminal(message);
         anyhow!("{}:{line}:{column}: {message}", self.name)
     }
 }

@@ -170,9 +170,7 @@ pub fn write(report: &ScanReport, _options: ReportOptions, out: &mut dyn Write) 
                 .collect(),
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    writeln!(out)?;
-    Ok(())
+    super::json::write_json(out, &log)
 }
 
 /// The scan's rules, plus any rule a finding names that the list lacks, so

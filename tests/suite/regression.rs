@@ -141,3 +141,125 @@ fn case_12_a_scan_whose_report_cannot_be_written_blocks_with_an_error() {
     assert_no_panic(&out);
     assert_eq!(out.status.code(), Some(2));
 }
+
+// Case 10: JSON and SARIF wrote terminal and bidi controls raw.
+
+/// File names with every kind of character a JSON string must not carry
+/// raw: DEL, a C1 CSI, bidi controls and marks, line and paragraph
+/// separators.
+const CONTROL_NAMES: [&str; 5] = [
+    "del\u{7f}.txt",
+    "csi\u{9b}31m.txt",
+    "rlo\u{202e}txt.exe",
+    "marks\u{200e}\u{200f}\u{61c}\u{2066}.txt",
+    "breaks\u{2028}\u{2029}.txt",
+];
+
+/// A repository config whose rule description carries the same characters.
+const CONTROL_RULE: &str = "[[rules]]\nid = \"acme\"\n\
+    description = \"ACME\\u009b2J\\u202e\\u2028\\u061c\\u007f\"\n\
+    regex = '''acme_([a-z0-9]{16})'''\nkeywords = [\"acme_\"]\n";
+
+fn assert_json_escapes_controls(out: &Output) {
+    let raw = std::str::from_utf8(&out.stdout).unwrap();
+    for c in raw.chars() {
+        let dangerous = (c.is_control() && c != '\n') || crate::terminal::is_invisible_control(c);
+        assert!(!dangerous, "raw {c:?} in:\n{raw}");
+    }
+    for needle in ["\\u007f", "\\u009b", "\\u202e", "\\u2028", "\\u061c"] {
+        assert!(raw.contains(needle), "{needle} missing from:\n{raw}");
+    }
+}
+
+#[test]
+fn case_10_json_and_sarif_escape_controls_from_paths_and_rule_descriptions() {
+    let repo = TestRepo::new();
+    repo.stage(".leakgate.toml", CONTROL_RULE);
+    for name in CONTROL_NAMES {
+        repo.stage(name, "t = acme_q8fz2lmx0prt7wvn\n");
+    }
+    let out = repo.leakgate(&["scan", "--format", "json"]);
+    assert_blocked_by_finding(&out);
+    assert_json_escapes_controls(&out);
+    // The escapes decode back to the very names and description.
+    let mut paths: Vec<String> = findings(&out)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    paths.sort();
+    let mut expected: Vec<String> = CONTROL_NAMES.iter().map(|n| n.to_string()).collect();
+    expected.sort();
+    assert_eq!(paths, expected);
+    assert_eq!(
+        findings(&out)[0]["description"],
+        "ACME\u{9b}2J\u{202e}\u{2028}\u{61c}\u{7f}"
+    );
+
+    let out = repo.leakgate(&["scan", "--format", "sarif"]);
+    assert_blocked_by_finding(&out);
+    assert_json_escapes_controls(&out);
+    let sarif = json(&out);
+    let rule = &sarif["runs"][0]["tool"]["driver"]["rules"][0];
+    assert_eq!(
+        rule["shortDescription"]["text"], "ACME\u{9b}2J\u{202e}\u{2028}\u{61c}\u{7f}",
+        "{rule}"
+    );
+}
+
+// Case 11: human output let ALM and line separators through, and a TOML
+// key's newline forge a line.
+
+#[test]
+fn case_11_human_output_escapes_alm_and_unicode_line_separators() {
+    let repo = TestRepo::new();
+    repo.stage(".leakgate.toml", CONTROL_RULE);
+    for name in CONTROL_NAMES {
+        repo.stage(name, "t = acme_q8fz2lmx0prt7wvn \u{61c}\u{2028}\u{2029}\n");
+    }
+    let out = repo.leakgate(&["scan"]);
+    let all = assert_blocked_by_finding(&out);
+    crate::terminal::assert_output_safe(&out, false);
+    for shown in [
+        "marks\\u{200e}\\u{200f}\\u{61c}\\u{2066}.txt:1:10",
+        "breaks\\u{2028}\\u{2029}.txt:1:10",
+        "ACME\\u{9b}2J\\u{202e}\\u{2028}\\u{61c}\\u{7f}",
+        "acme_q8fz… \\u{61c}\\u{2028}\\u{2029}",
+    ] {
+        assert!(all.contains(shown), "{shown} missing from:\n{all}");
+    }
+}
+
+/// Lines leakgate itself prints; no repository text may start one.
+const FORGED: &str = "leakgate: no secrets in 9 staged file(s)";
+
+fn assert_no_forged_line(out: &Output) {
+    let all = text(out);
+    crate::terminal::assert_output_safe(out, false);
+    assert!(
+        !all.lines().any(|line| line.starts_with(FORGED)),
+        "a forged line:\n{all}"
+    );
+    assert!(all.contains(&format!("\\n{FORGED}")), "{all}");
+}
+
+#[test]
+fn case_11_a_newline_in_a_quoted_toml_key_cannot_forge_a_line() {
+    // An unknown key in leakgate's config: an error that quotes the key.
+    let repo = TestRepo::new();
+    repo.stage(".leakgate.toml", &format!("\"x\\n{FORGED}\" = 1\n"));
+    repo.stage("a.py", &format!("k = \"{AWS_KEY_ID}\"\n"));
+    let out = repo.leakgate(&["scan"]);
+    assert_blocked_by_error(&out);
+    assert_no_forged_line(&out);
+
+    // An unsupported key in a gitleaks config: a warning that quotes it.
+    let repo = TestRepo::new();
+    repo.stage(
+        ".gitleaks.toml",
+        &format!("[extend]\nuseDefault = true\n\"x\\n{FORGED}\" = 1\n"),
+    );
+    repo.stage("a.py", "x = 1\n");
+    let out = repo.leakgate(&["scan"]);
+    assert_passed(&out);
+    assert_no_forged_line(&out);
+}
