@@ -756,7 +756,7 @@ fn validate_custom_rule(spec: &RuleSpec, source: &SourceText) -> Result<()> {
         }
         (Some(regex), _) => {
             let compiled = matcher::compile(regex.get_ref())
-                .map_err(|e| source.error_at(regex.span(), &format!("invalid regex: {e}")))?;
+                .map_err(|e| source.regex_error_at(regex, "invalid regex", &e))?;
             let groups = matcher::captures_len(&compiled);
             if let Some(group) = spec.secret_group
                 && group >= groups
@@ -774,7 +774,7 @@ fn validate_custom_rule(spec: &RuleSpec, source: &SourceText) -> Result<()> {
     }
     for path in spec.path.iter().chain(spec.path_exclude.iter()) {
         matcher::compile_path(path.get_ref())
-            .map_err(|e| source.error_at(path.span(), &format!("invalid path regex: {e}")))?;
+            .map_err(|e| source.regex_error_at(path, "invalid path regex", &e))?;
     }
     Ok(())
 }

@@ -263,3 +263,32 @@ fn case_11_a_newline_in_a_quoted_toml_key_cannot_forge_a_line() {
     assert_passed(&out);
     assert_no_forged_line(&out);
 }
+
+// Case 9: an allowlist regex error echoed the secret written in it.
+
+#[test]
+fn case_09_a_bad_allowlist_regex_is_reported_without_the_secret_in_it() {
+    for config in [
+        format!("[allowlist]\nsecrets = ['{GITHUB_TOKEN}(']\n"),
+        format!("[[allowlists]]\nlines = ['x = \"{GITHUB_TOKEN}\\']\n"),
+        format!("[[rules]]\nid = \"mine\"\nregex = '''{GITHUB_TOKEN}[z-a]'''\n"),
+        format!("[[rules]]\nid = \"mine\"\npath = '''{GITHUB_TOKEN}\\p{{Nope}}'''\n"),
+    ] {
+        let repo = TestRepo::new();
+        repo.stage(".leakgate.toml", &config);
+        repo.stage("a.py", "x = 1\n");
+        let all = assert_blocked_by_error(&repo.leakgate(&["scan"]));
+        assert!(all.contains(".leakgate.toml (staged):"), "{config}:\n{all}");
+        assert!(all.contains("of the pattern"), "{all}");
+        assert!(!all.contains(&GITHUB_TOKEN[4..16]), "{config}:\n{all}");
+    }
+    // A gitleaks config's allowlist, translated to the same checks.
+    let repo = TestRepo::new();
+    repo.stage(
+        ".gitleaks.toml",
+        &format!("[extend]\nuseDefault = true\n[allowlist]\nregexes = ['({GITHUB_TOKEN}']\n"),
+    );
+    let all = assert_blocked_by_error(&repo.leakgate(&["scan"]));
+    assert!(all.contains("unclosed group at character 1"), "{all}");
+    assert!(!all.contains(&GITHUB_TOKEN[4..16]), "{all}");
+}
