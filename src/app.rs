@@ -105,6 +105,11 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
         progress: true,
     })?;
     print_warnings(&report.warnings);
+    if report.rules.is_empty() && args.format != Format::Human && args.report_path.is_none() {
+        // The human report says it in its summary; a machine-readable
+        // report on stdout carries it as a field, and this tells the user.
+        print_warnings(&[report::NO_RULES_RAN.to_string()]);
+    }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,

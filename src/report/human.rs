@@ -182,6 +182,18 @@ fn write_summary(report: &ScanReport, out: &mut dyn Write) -> Result<()> {
             report.baselined
         )?;
     }
+    if report.rules.is_empty() {
+        // Not "no secrets": nothing was looked for.
+        writeln!(
+            out,
+            "{} {}",
+            "leakgate: warning:".yellow().bold(),
+            super::NO_RULES_RAN
+        )?;
+    }
+    if count == 0 && report.rules.is_empty() {
+        return Ok(());
+    }
     if count == 0 {
         if let Some(commits) = report.commits {
             writeln!(

@@ -1,5 +1,7 @@
 //! The JSON report: one object, `{"version": 1, "findings": [...],
-//! "scanned": {...}, "skipped": [...]}`, stable for tools to consume.
+//! "scanned": {...}, "skipped": [...], "warnings": [...]}`, stable for
+//! tools to consume. `scanned.rules` counts the rules the scan ran: 0 means
+//! nothing was checked, and `warnings` says so.
 //!
 //! It also owns how every JSON report (this one and SARIF) is written:
 //! [`write_json`] escapes, besides what JSON requires, every character that
@@ -25,12 +27,16 @@ struct JsonReport<'a> {
     findings: Vec<JsonFinding<'a>>,
     scanned: Scanned,
     skipped: Vec<JsonSkipped>,
+    /// Config settings that could not be applied, and a scan that ran no rules.
+    warnings: Vec<String>,
 }
 
 #[derive(Serialize)]
 struct Scanned {
     files: u64,
     bytes: u64,
+    /// How many rules the scan ran.
+    rules: u64,
 }
 
 #[derive(Serialize)]
@@ -85,6 +91,7 @@ pub fn write(report: &ScanReport, options: ReportOptions, out: &mut dyn Write) -
         scanned: Scanned {
             files: report.files,
             bytes: report.bytes,
+            rules: report.rules.len() as u64,
         },
         skipped: report
             .skipped
@@ -93,6 +100,17 @@ pub fn write(report: &ScanReport, options: ReportOptions, out: &mut dyn Write) -
                 path: s.path.to_string_lossy(),
                 reason: s.reason.clone(),
             })
+            .collect(),
+        warnings: report
+            .warnings
+            .iter()
+            .cloned()
+            .chain(
+                report
+                    .rules
+                    .is_empty()
+                    .then(|| super::NO_RULES_RAN.to_string()),
+            )
             .collect(),
     };
     write_json(out, &json)

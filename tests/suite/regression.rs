@@ -292,3 +292,47 @@ fn case_09_a_bad_allowlist_regex_is_reported_without_the_secret_in_it() {
     assert!(all.contains("unclosed group at character 1"), "{all}");
     assert!(!all.contains(&GITHUB_TOKEN[4..16]), "{all}");
 }
+
+// Case 13: a config that runs no rules reported "no secrets".
+
+const NO_RULES: &str = "[extend]\nuse_default = false\n";
+
+#[test]
+fn case_13_a_config_that_runs_no_rules_says_so_on_every_scan() {
+    let repo = TestRepo::new();
+    repo.stage(".leakgate.toml", NO_RULES);
+    repo.stage("a.py", &format!("k = \"{AWS_KEY_ID}\"\n"));
+    // The staged scan (what the hook runs), files on disk, and history.
+    repo.commit_unchecked("no rules");
+    repo.stage("b.py", &format!("k = \"{GITHUB_TOKEN}\"\n"));
+    for args in [&["scan"][..], &["scan", "a.py"], &["scan", "--history"]] {
+        let all = assert_passed(&repo.leakgate(args));
+        assert!(
+            all.contains("leakgate: warning: no rules ran"),
+            "{args:?}:\n{all}"
+        );
+        assert!(!all.contains("no secrets"), "{args:?}:\n{all}");
+    }
+    let out = repo.leakgate(&["scan", "--format", "json"]);
+    assert_passed(&out);
+    let report = json(&out);
+    assert_eq!(report["scanned"]["rules"], 0, "{report}");
+    assert!(
+        report["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("no rules ran"),
+        "{report}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("leakgate: warning: no rules ran"),
+        "{stderr}"
+    );
+    // With rules, the count says how many ran and nothing warns.
+    let repo = TestRepo::new();
+    repo.stage("a.py", "x = 1\n");
+    let report = json(&repo.leakgate(&["scan", "--format", "json"]));
+    assert!(report["scanned"]["rules"].as_u64().unwrap() > 100);
+    assert_eq!(report["warnings"], serde_json::json!([]));
+}
