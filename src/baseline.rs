@@ -177,6 +177,7 @@ mod tests {
             secret_in_line: 0..secret.len(),
             commit: None,
             file_rule: false,
+            hidden_in_line: Vec::new(),
         }
     }
 

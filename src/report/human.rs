@@ -75,7 +75,7 @@ fn write_finding(
     } else {
         let gutter = finding.start.line.to_string();
         let hide = if options.reveal { &[][..] } else { same_file };
-        let (before, after) = split_line(finding, hide);
+        let (before, after) = split_line(finding, hide, options.reveal);
         let shown = escape(&finding.secret.shown(options.reveal));
         writeln!(
             out,
@@ -125,15 +125,13 @@ fn escape(text: &str) -> String {
     escape_for_terminal(text.as_bytes())
 }
 
-/// The escaped text before and after the secret on its line, trimmed on
-/// long lines so a minified file does not flood the terminal.
-fn split_line(finding: &Finding, hide: &[&Secret]) -> (String, String) {
-    let range = finding.secret_in_line.clone();
-    let line = &finding.line;
-    let start = range.start.min(line.len());
-    let end = range.end.clamp(start, line.len());
-    let before = redact_within(&line[..start], hide);
-    let after = redact_within(&line[end..], hide);
+/// The escaped text before and after the secret on its line, with every
+/// other secret on it redacted, trimmed on long lines so a minified file
+/// does not flood the terminal.
+fn split_line(finding: &Finding, hide: &[&Secret], reveal: bool) -> (String, String) {
+    let (before, after) = finding.context(reveal);
+    let before = redact_within(&before, hide);
+    let after = redact_within(&after, hide);
     // Trimmed before escaping, so an escape is never cut in half.
     let before = before.trim_ascii_start();
     let starts = char_starts(before);

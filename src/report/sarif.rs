@@ -316,6 +316,7 @@ mod tests {
                 date: "2024-05-01T10:00:00Z".into(),
             }),
             file_rule: false,
+            hidden_in_line: Vec::new(),
         };
         let report = ScanReport {
             findings: vec![finding],

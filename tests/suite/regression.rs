@@ -336,3 +336,60 @@ fn case_13_a_config_that_runs_no_rules_says_so_on_every_scan() {
     assert!(report["scanned"]["rules"].as_u64().unwrap() > 100);
     assert_eq!(report["warnings"], serde_json::json!([]));
 }
+
+// Case 8: a secret that the baseline, `.gitleaksignore` or an allowlist
+// accepts was printed in full beside another finding on its line.
+
+/// One line with a secret that is accepted and one that is reported.
+fn line_with_accepted_and_reported_secret() -> String {
+    format!("keys = [\"{AWS_KEY_ID}\", \"{GITHUB_TOKEN}\"]\n")
+}
+
+fn assert_only_the_token_reported_and_nothing_in_full(repo: &TestRepo) {
+    for args in [
+        &["scan"][..],
+        &["scan", "--color", "always"],
+        &["scan", "a.py"],
+    ] {
+        let all = assert_blocked_by_finding(&repo.leakgate(args));
+        assert!(all.contains("github-pat-classic"), "{args:?}:\n{all}");
+        assert!(!all.contains("aws-access-key-id"), "{args:?}:\n{all}");
+        assert!(!all.contains(&AWS_KEY_ID[4..]), "{args:?}:\n{all}");
+        assert!(!all.contains(&GITHUB_TOKEN[4..]), "{args:?}:\n{all}");
+        assert!(all.contains("AKIA…"), "{args:?}:\n{all}");
+    }
+    let revealed = text(&repo.leakgate(&["scan", "--no-redact"]));
+    assert!(revealed.contains(AWS_KEY_ID), "{revealed}");
+}
+
+#[test]
+fn case_08_a_secret_an_allowlist_accepts_is_masked_beside_a_finding() {
+    let repo = TestRepo::new();
+    repo.stage(
+        ".leakgate.toml",
+        &format!("[allowlist]\nsecrets = ['^{AWS_KEY_ID}$']\n"),
+    );
+    repo.stage("a.py", &line_with_accepted_and_reported_secret());
+    assert_only_the_token_reported_and_nothing_in_full(&repo);
+}
+
+#[test]
+fn case_08_a_secret_gitleaksignore_accepts_is_masked_beside_a_finding() {
+    let repo = TestRepo::new();
+    repo.stage(".gitleaksignore", "a.py:aws-access-key-id:1\n");
+    repo.stage("a.py", &line_with_accepted_and_reported_secret());
+    assert_only_the_token_reported_and_nothing_in_full(&repo);
+}
+
+#[test]
+fn case_08_a_secret_the_baseline_accepts_is_masked_beside_a_finding() {
+    let repo = TestRepo::new();
+    repo.commit_file("a.py", &format!("old = \"{AWS_KEY_ID}\"\n"), "old key");
+    assert_passed(&repo.leakgate(&["baseline"]));
+    repo.stage(
+        ".leakgate-baseline.json",
+        &std::fs::read_to_string(repo.path().join(".leakgate-baseline.json")).unwrap(),
+    );
+    repo.stage("a.py", &line_with_accepted_and_reported_secret());
+    assert_only_the_token_reported_and_nothing_in_full(&repo);
+}
