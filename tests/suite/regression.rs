@@ -393,3 +393,46 @@ fn case_08_a_secret_the_baseline_accepts_is_masked_beside_a_finding() {
     repo.stage("a.py", &line_with_accepted_and_reported_secret());
     assert_only_the_token_reported_and_nothing_in_full(&repo);
 }
+
+// Case 6: ASCII appended to a UTF-16 file (`echo >>`, `Add-Content`).
+
+fn utf16le_with_bom(text: &str) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    bytes
+}
+
+#[test]
+fn case_06_a_key_appended_in_ascii_to_a_utf16_file_blocks() {
+    let repo = TestRepo::new();
+    let mut bytes = utf16le_with_bom("[settings]\r\nname = \"demo\"\r\n");
+    bytes.extend_from_slice(format!("AWS_KEY={AWS_KEY_ID}\r\n").as_bytes());
+    repo.stage_bytes("settings.ini", &bytes);
+    let all = assert_blocked_by_finding(&repo.leakgate(&["scan"]));
+    assert!(all.contains("settings.ini:3:9  aws-access-key-id"), "{all}");
+    assert!(all.contains("AWS_KEY=AKIA…"), "{all}");
+    let all = assert_blocked_by_finding(&repo.leakgate(&["scan", "settings.ini"]));
+    assert!(all.contains("settings.ini:3:9"), "{all}");
+}
+
+#[test]
+fn case_06_only_the_appended_lines_of_a_utf16_file_are_new() {
+    let repo = TestRepo::new();
+    // An old key in the UTF-16 part is not part of this change.
+    let old = utf16le_with_bom(&format!("old = \"{GITHUB_TOKEN}\"\r\n"));
+    repo.stage_bytes("config.txt", &old);
+    repo.commit_unchecked("utf-16 config");
+    let mut new = old.clone();
+    new.extend_from_slice(format!("echo = \"{AWS_KEY_ID}\"\n").as_bytes());
+    repo.stage_bytes("config.txt", &new);
+    let out = repo.leakgate(&["scan", "--format", "json"]);
+    assert_blocked_by_finding(&out);
+    let found: Vec<(String, u64)> = findings(&out)
+        .iter()
+        .map(|f| {
+            let rule = f["rule_id"].as_str().unwrap().to_string();
+            (rule, f["line"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(found, vec![("aws-access-key-id".to_string(), 2)]);
+}
