@@ -73,7 +73,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn scan_command(args: ScanArgs) -> Result<ExitCode> {
-    let target = if let Some(remote) = &args.pre_push {
+    let target = if let Some(file) = &args.commit_msg {
+        Target::CommitMessage(file.clone())
+    } else if let Some(remote) = &args.pre_push {
         let input = std::io::read_to_string(std::io::stdin())
             .context("cannot read the refs being pushed from stdin")?;
         Target::PrePush {

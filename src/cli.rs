@@ -116,6 +116,13 @@ pub struct ScanArgs {
     /// Scan only commits after SHA (implies --history).
     #[arg(long, value_name = "SHA", conflicts_with_all = ["staged", "paths", "pre_push"])]
     pub since_commit: Option<String>,
+    /// Scan a commit message file, without git's comment lines (what the commit-msg hook runs).
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["staged", "paths", "history", "since_commit", "pre_push"]
+    )]
+    pub commit_msg: Option<PathBuf>,
     /// Scan the commits a push sends, from git's pre-push lines on stdin (what the pre-push hook runs).
     #[arg(long, num_args = 1..=2, value_names = ["REMOTE", "URL"], conflicts_with_all = ["staged", "paths"])]
     pub pre_push: Option<Vec<String>>,

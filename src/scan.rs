@@ -17,7 +17,7 @@ use crate::source::history::{self, CommitSelection};
 use crate::source::push::{self, RefUpdate};
 use crate::source::repo::GitRepo;
 use crate::source::staged::{HeadFiles, StagedDiff};
-use crate::source::{Sink, files, staged};
+use crate::source::{Sink, commit_msg, files, staged};
 
 /// What to scan.
 #[derive(Debug, Clone)]
@@ -33,6 +33,8 @@ pub enum Target {
         remote: String,
         updates: Vec<RefUpdate>,
     },
+    /// A commit message file (the `commit-msg` hook's argument).
+    CommitMessage(PathBuf),
 }
 
 /// Which baseline's accepted findings to leave out.
@@ -90,6 +92,8 @@ pub struct ScanReport {
     pub push: bool,
     /// Findings left out because the baseline accepts them.
     pub baselined: u64,
+    /// True for a commit message scan, where findings block a commit.
+    pub message: bool,
 }
 
 pub fn run(request: &ScanRequest) -> Result<ScanReport> {
@@ -118,6 +122,7 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
             report.push = true;
             (report, None)
         }
+        Target::CommitMessage(file) => (scan_commit_message(request, file)?, None),
     };
     let baseline = match staged_baseline {
         Some(baseline) => baseline,
@@ -251,6 +256,24 @@ fn scan_commits(request: &ScanRequest, selection: &CommitSelection) -> Result<Sc
     })
 }
 
+/// Scans a commit message file with the working tree's config, as one text
+/// whose every line is new, reported at [`commit_msg::LOCATION`].
+// When the pipeline has a job kind for text that is not a blob, this is
+// one such job.
+fn scan_commit_message(request: &ScanRequest, file: &std::path::Path) -> Result<ScanReport> {
+    let config = match &request.config {
+        Some(path) => Some(LoadedConfig::load(path)?),
+        None => disk_config()?,
+    };
+    let engine = Engine::from_config(config.as_ref())?;
+    let text = commit_msg::read(file)?;
+    let mut collector = Collector::new(&engine);
+    collector.blob(ScanInput::whole(RepoPath::new(commit_msg::LOCATION), &text))?;
+    let mut report = collector.finish(false);
+    report.message = true;
+    Ok(report)
+}
+
 /// A file at the top of the working tree, if the repository has one there.
 fn worktree_file(repo: &GitRepo, name: &str) -> Option<PathBuf> {
     repo.workdir()
@@ -278,7 +301,7 @@ fn load_baseline(request: &ScanRequest, staged: Option<&StagedTop>) -> Result<Op
                     .map(|path| Baseline::read(&path))
                     .transpose()
             }
-            Target::History(_) | Target::PrePush { .. } => {
+            Target::History(_) | Target::PrePush { .. } | Target::CommitMessage(_) => {
                 let repo = GitRepo::open_from_env()?;
                 worktree_file(&repo, BASELINE_FILE_NAME)
                     .map(|path| Baseline::read(&path))

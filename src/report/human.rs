@@ -193,7 +193,9 @@ fn write_summary(report: &ScanReport, out: &mut dyn Write) -> Result<()> {
         return Ok(());
     }
     if count == 0 {
-        if let Some(commits) = report.commits {
+        if report.message {
+            writeln!(out, "leakgate: no secrets in the commit message")?;
+        } else if let Some(commits) = report.commits {
             writeln!(
                 out,
                 "leakgate: no secrets in {commits} commit(s) ({} file version(s))",
@@ -224,6 +226,17 @@ fn write_summary(report: &ScanReport, out: &mut dyn Write) -> Result<()> {
             out,
             "  The commit shown added it. Remove the secret from that commit (git commit --amend for the\n  \
              last one, git rebase -i COMMIT^ for an older one), rotate it if it was ever shared, and push again."
+        )?;
+    } else if report.message {
+        let what = format!(
+            "{count} secret{} in the commit message",
+            if count == 1 { "" } else { "s" }
+        );
+        writeln!(out, "{} {what}.", "leakgate: commit blocked:".red().bold())?;
+        writeln!(
+            out,
+            "  The commit message holds it. Rotate it if it was ever shared, and commit again with the\n  \
+             secret taken out of the message (git keeps it in .git/COMMIT_EDITMSG: git commit -e -F .git/COMMIT_EDITMSG)."
         )?;
     } else if report.staged {
         writeln!(out, "{} {what}.", "leakgate: commit blocked:".red().bold())?;

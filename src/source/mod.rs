@@ -2,6 +2,7 @@
 //! (the staged index, files on disk, commits in history) into [`ScanInput`]s for the engine and
 //! knows nothing about rules or reports.
 
+pub mod commit_msg;
 pub mod diff;
 pub mod files;
 pub mod history;

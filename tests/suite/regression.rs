@@ -436,3 +436,79 @@ fn case_06_only_the_appended_lines_of_a_utf16_file_are_new() {
         .collect();
     assert_eq!(found, vec![("aws-access-key-id".to_string(), 2)]);
 }
+
+// Case 7: secrets outside file content. Commit messages, through the
+// `commit-msg` hook's `leakgate scan --commit-msg FILE`.
+
+/// A `commit-msg` hook that runs exactly what leakgate's own hook runs.
+fn install_commit_msg_hook(repo: &TestRepo) {
+    write_executable(
+        &repo.path().join(".git/hooks/commit-msg"),
+        "#!/bin/sh\nexec leakgate scan --commit-msg \"$1\"\n",
+    );
+}
+
+#[test]
+fn case_07_a_secret_in_a_commit_message_blocks_the_commit() {
+    let repo = TestRepo::new();
+    install_commit_msg_hook(&repo);
+    repo.stage("a.txt", "clean\n");
+    let message = format!("Deploy\n\nused token {GITHUB_TOKEN} for the run\n");
+    let all = assert_blocked_by_finding(&repo.try_git(&["commit", "-q", "-m", &message]));
+    assert!(
+        all.contains("commit message:3:12  github-pat-classic"),
+        "{all}"
+    );
+    assert!(all.contains("1 secret in the commit message"), "{all}");
+    assert!(!all.contains(&GITHUB_TOKEN[4..]), "{all}");
+    assert!(
+        repo.try_git(&["rev-parse", "--verify", "-q", "HEAD"])
+            .stdout
+            .is_empty()
+    );
+    // Without the secret, the commit goes through.
+    assert_passed(&repo.try_git(&["commit", "-q", "-m", "Deploy"]));
+}
+
+#[test]
+fn case_07_a_commit_message_file_is_scanned_as_json_too() {
+    let repo = TestRepo::new();
+    repo.write("msg.txt", &format!("Add key\n\nAWS {AWS_KEY_ID}\n"));
+    let out = repo.leakgate(&["scan", "--commit-msg", "msg.txt", "--format", "json"]);
+    assert_blocked_by_finding(&out);
+    let found = findings(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["path"], "commit message");
+    assert_eq!(found[0]["line"], 3);
+    assert_eq!(found[0]["column"], 5);
+    // A message file that cannot be read blocks with an error.
+    let all = assert_blocked_by_error(&repo.leakgate(&["scan", "--commit-msg", "missing.txt"]));
+    assert!(
+        all.contains("cannot read the commit message file missing.txt"),
+        "{all}"
+    );
+}
+
+#[test]
+fn case_07_git_comment_lines_of_a_commit_message_are_not_scanned() {
+    let repo = TestRepo::new();
+    let scan = |message: &str| {
+        repo.write("msg.txt", message);
+        repo.leakgate(&["scan", "--commit-msg", "msg.txt"])
+    };
+    let commented = format!("Subject\n# {AWS_KEY_ID} in a comment\n");
+    assert_passed(&scan(&commented));
+    // The verbose diff below the scissors line is not part of the message.
+    let verbose = format!(
+        "Subject\n# ------------------------ >8 ------------------------\n+key = \"{AWS_KEY_ID}\"\n"
+    );
+    assert_passed(&scan(&verbose));
+    // core.commentChar decides what a comment is.
+    repo.git(&["config", "core.commentChar", ";"]);
+    let all = assert_blocked_by_finding(&scan(&commented));
+    assert!(all.contains("commit message:2:3"), "{all}");
+    assert_passed(&scan(&format!("Subject\n; {AWS_KEY_ID} in a comment\n")));
+    // `auto`: git's choice is not known, so every line is scanned.
+    repo.git(&["config", "core.commentChar", "auto"]);
+    assert_blocked_by_finding(&scan(&commented));
+}
