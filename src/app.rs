@@ -34,6 +34,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             println!("leakgate: {}", escape_lines_for_terminal(&done));
             Ok(ExitCode::from(EXIT_CLEAN))
         }
+        Command::HookHandshake => {
+            println!("{}", hooks::HANDSHAKE);
+            Ok(ExitCode::from(EXIT_CLEAN))
+        }
         Command::Rules { action, config } => rules_command(action, config),
         Command::Baseline(args) => baseline_command(args),
         Command::Doctor { config } => {
@@ -68,6 +72,8 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
             exclude: args.since_commit.iter().cloned().collect(),
             exclude_remote: None,
         })
+    } else if let Some(file) = &args.commit_msg {
+        Target::CommitMessage(file.clone())
     } else if args.staged || args.paths.is_empty() {
         Target::Staged { only: args.paths }
     } else {

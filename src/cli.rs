@@ -19,19 +19,25 @@ pub struct Cli {
 pub enum Command {
     /// Scan the staged changes (the default), or files and directories on disk.
     Scan(ScanArgs),
-    /// Install leakgate's hook where git runs hooks for this repository.
+    /// Install leakgate's hooks where git runs hooks for this repository
+    /// (pre-commit and commit-msg; pre-receive in a bare repository).
     Install {
-        #[arg(long, value_enum, default_value = "pre-commit")]
-        hook: HookChoice,
+        #[arg(long, value_enum)]
+        hook: Option<HookChoice>,
         /// Replace an existing hook instead of chaining it (it is kept aside).
         #[arg(long)]
         force: bool,
     },
-    /// Remove leakgate's hook and restore the one it replaced.
+    /// Remove leakgate's hooks (all of them unless --hook names one) and
+    /// restore the ones they replaced.
     Uninstall {
-        #[arg(long, value_enum, default_value = "pre-commit")]
-        hook: HookChoice,
+        #[arg(long, value_enum)]
+        hook: Option<HookChoice>,
     },
+    /// Prints a fixed token: how the hooks tell a working leakgate binary
+    /// from an empty, truncated or foreign file of the same name.
+    #[command(hide = true)]
+    HookHandshake,
     /// Record the findings in history as accepted, in .leakgate-baseline.json.
     Baseline(BaselineArgs),
     /// Check that leakgate protects this repository, and say how to fix what does not.
@@ -77,6 +83,9 @@ pub struct ScanArgs {
     /// Scan the commits a push sends, from git's pre-push lines on stdin (what the pre-push hook runs).
     #[arg(long, num_args = 1..=2, value_names = ["REMOTE", "URL"], conflicts_with_all = ["staged", "paths"])]
     pub pre_push: Option<Vec<String>>,
+    /// Scan a commit message file (what the commit-msg hook runs).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["staged", "paths", "pre_push", "history"])]
+    pub commit_msg: Option<PathBuf>,
     /// Ignore the findings this baseline accepts (default: .leakgate-baseline.json at the repository's top, if any).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::baseline::{BASELINE_FILE_NAME, Baseline};
 use crate::config::gitleaks::{self, GITLEAKS_CONFIG_NAME, GITLEAKS_IGNORE_NAME};
@@ -28,6 +28,8 @@ pub enum Target {
     Files(Vec<PathBuf>),
     /// Commits, each finding attributed to the commit that added it.
     History(CommitSelection),
+    /// A commit message file, as the commit-msg hook gets it.
+    CommitMessage(PathBuf),
     /// The commits a push would send to `remote`, from git's pre-push lines.
     PrePush {
         remote: String,
@@ -111,6 +113,18 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
             (collector.finish(false), None)
         }
         Target::History(selection) => (scan_commits(request, selection)?, None),
+        Target::CommitMessage(file) => {
+            let config = match &request.config {
+                Some(path) => Some(LoadedConfig::load(path)?),
+                None => disk_config()?,
+            };
+            let engine = Engine::from_config(config.as_ref())?;
+            let text = std::fs::read(file)
+                .with_context(|| format!("cannot read the commit message {}", file.display()))?;
+            let mut collector = Collector::new(&engine);
+            collector.blob(ScanInput::whole(RepoPath::new("commit message"), &text))?;
+            (collector.finish(true), None)
+        }
         Target::PrePush { remote, updates } => {
             let repo = GitRepo::open_from_env()?;
             let selection = push::commits_to_push(&repo, remote, updates)?;
@@ -284,7 +298,7 @@ fn load_baseline(request: &ScanRequest, staged: Option<&StagedTop>) -> Result<Op
                     .map(|path| Baseline::read(&path))
                     .transpose()
             }
-            Target::Files(_) => {
+            Target::Files(_) | Target::CommitMessage(_) => {
                 let path = disk_top().join(BASELINE_FILE_NAME);
                 path.is_file().then(|| Baseline::read(&path)).transpose()
             }

@@ -158,7 +158,7 @@ fn a_hook_that_husky_owns_counts_when_husky_runs_leakgate() {
         "{report}"
     );
     assert!(
-        report.contains("PROBLEM  pre-push: husky runs this hook"),
+        report.contains("advice   pre-push: husky runs this hook"),
         "{report}"
     );
 }

@@ -110,7 +110,7 @@ fn husky9_blocks_with_a_clear_message_when_leakgate_is_missing() {
         .output()
         .unwrap();
     let all = assert_blocked_by_finding(&out);
-    assert!(all.contains("leakgate binary is not installed"), "{all}");
+    assert!(all.contains("no working leakgate binary"), "{all}");
 }
 
 /// husky 5–8: `core.hooksPath=.husky`; each user script sources
@@ -144,10 +144,7 @@ fn husky8_gets_the_line_after_its_set_up_so_it_runs_once() {
     assert_passed(&repo.leakgate(&["install"]));
     let script = read(&repo, ".husky/pre-commit");
     let setup = script.find("husky.sh").unwrap();
-    let ours = script
-        .find("leakgate scan")
-        .or_else(|| script.find("leakgate_bin"))
-        .unwrap();
+    let ours = script.find("hook-handshake").unwrap();
     assert!(setup < ours, "{script}");
 
     repo.stage("a.txt", "a\n");
@@ -177,6 +174,16 @@ const LEFTHOOK_CONFIG: &str = "# Team hooks: see https://lefthook.dev\n\
 pre-commit:\n  parallel: true\n  commands:\n    # keep lint first\n    lint:\n      glob: \"*.{js,ts}\"\n      run: npx eslint {staged_files}\n\
 \npre-push:\n  commands:\n    test:\n      run: npm test # all of it\n";
 
+/// leakgate's lefthook command runs `leakgate ARGS` after finding the
+/// binary and checking its handshake.
+fn assert_runs(command: &yaml_rust2::Yaml, args: &str) {
+    let run = command["run"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{command:?}"));
+    assert!(run.contains("hook-handshake"), "{run}");
+    assert!(run.ends_with(&format!("\"$l\" {args}")), "{run}");
+}
+
 fn lefthook_repo(config: &str) -> TestRepo {
     let repo = TestRepo::new();
     repo.write("lefthook.yml", config);
@@ -197,7 +204,7 @@ fn lefthook_gets_a_leakgate_command_and_uninstall_restores_the_file_exactly() {
     }
     let config = &YamlLoader::load_from_str(&edited).unwrap()[0];
     let commands = &config["pre-commit"]["commands"];
-    assert_eq!(commands["leakgate"]["run"].as_str(), Some("leakgate scan"));
+    assert_runs(&commands["leakgate"], "scan");
     assert_eq!(
         commands["lint"]["run"].as_str(),
         Some("npx eslint {staged_files}")
@@ -223,10 +230,7 @@ fn lefthook_without_a_pre_commit_section_gets_one() {
     let repo = lefthook_repo(config);
     assert_passed(&repo.leakgate(&["install"]));
     let parsed = &YamlLoader::load_from_str(&read(&repo, "lefthook.yml")).unwrap()[0];
-    assert_eq!(
-        parsed["pre-commit"]["commands"]["leakgate"]["run"].as_str(),
-        Some("leakgate scan")
-    );
+    assert_runs(&parsed["pre-commit"]["commands"]["leakgate"], "scan");
     assert_passed(&repo.leakgate(&["uninstall"]));
     assert_eq!(read(&repo, "lefthook.yml"), config);
 }
@@ -240,7 +244,7 @@ fn a_lefthook_config_that_cannot_be_edited_safely_is_left_alone_with_the_snippet
     let all = text(&out);
     assert!(all.contains("cannot safely edit"), "{all}");
     assert!(
-        all.contains("pre-commit:\n  commands:\n    leakgate:\n      run: leakgate scan\n"),
+        all.contains("pre-commit:\n  commands:\n    leakgate:\n      run: '"),
         "{all}"
     );
     assert_eq!(read(&repo, "lefthook.yml"), config);
@@ -253,20 +257,26 @@ fn a_lefthook_hook_without_its_config_is_an_error_with_the_snippet() {
     write_executable(&repo.path().join(".git/hooks/pre-commit"), LEFTHOOK_HOOK);
     let out = repo.leakgate(&["install"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("run: leakgate scan"), "{}", text(&out));
+    assert!(text(&out).contains("hook-handshake"), "{}", text(&out));
     assert_eq!(read(&repo, ".git/hooks/pre-commit"), LEFTHOOK_HOOK);
 }
 
 #[test]
-fn a_lefthook_config_alone_does_not_stop_a_normal_install() {
-    // lefthook.yml in the tree but lefthook's hook not installed: leakgate
-    // installs its own hook, as it would without lefthook.
+fn a_lefthook_config_without_its_hook_gets_leakgate_in_the_config_and_a_hook_meanwhile() {
+    // lefthook.yml in the tree but lefthook's hook not installed yet:
+    // leakgate goes into the config (for after `lefthook install`) and
+    // installs its own hook, which protects the commits made before.
     let repo = TestRepo::new();
     repo.write("lefthook.yml", LEFTHOOK_CONFIG);
-    assert_passed(&repo.leakgate(&["install"]));
-    assert_eq!(read(&repo, "lefthook.yml"), LEFTHOOK_CONFIG);
+    let said = assert_passed(&repo.leakgate(&["install", "--hook", "pre-commit"]));
+    assert!(said.contains("lefthook install"), "{said}");
+    let parsed = &YamlLoader::load_from_str(&read(&repo, "lefthook.yml")).unwrap()[0];
+    assert_runs(&parsed["pre-commit"]["commands"]["leakgate"], "scan");
     repo.stage("k.txt", &format!("{AWS_KEY_ID}\n"));
     assert_blocked_by_finding(&repo.commit(&[]));
+    assert_passed(&repo.leakgate(&["uninstall"]));
+    assert_eq!(read(&repo, "lefthook.yml"), LEFTHOOK_CONFIG);
+    assert!(!repo.path().join(".git/hooks/pre-commit").exists());
 }
 
 #[test]
@@ -304,10 +314,7 @@ fn lefthook_pre_push_command_passes_git_arguments_and_stdin() {
     let edited = read(&repo, "lefthook.yml");
     let config = &YamlLoader::load_from_str(&edited).unwrap()[0];
     let leakgate = &config["pre-push"]["commands"]["leakgate"];
-    assert_eq!(
-        leakgate["run"].as_str(),
-        Some("leakgate scan --pre-push {1} {2}")
-    );
+    assert_runs(leakgate, "scan --pre-push {1} {2}");
     assert_eq!(leakgate["use_stdin"].as_bool(), Some(true));
     assert!(config["pre-commit"]["commands"]["leakgate"].is_badvalue());
     assert_passed(&repo.leakgate(&["uninstall", "--hook", "pre-push"]));

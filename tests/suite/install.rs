@@ -77,7 +77,14 @@ fn the_shipped_hooks_directory_works_as_core_hooks_path() {
 #[test]
 fn without_the_binary_the_shim_blocks_and_says_how_to_install() {
     let repo = TestRepo::new();
-    repo.install_hook();
+    // Installed by a copy that is then deleted: neither PATH nor the path
+    // the hook remembers finds a binary.
+    let bin = tempfile::tempdir().unwrap();
+    let copy = bin.path().join("leakgate");
+    std::fs::copy(leakgate_bin(), &copy).unwrap();
+    let out = repo.command(&copy).arg("install").output().unwrap();
+    assert_passed(&out);
+    std::fs::remove_file(&copy).unwrap();
     repo.stage("a.txt", "a\n");
     let out = repo
         .command("git")
@@ -85,7 +92,7 @@ fn without_the_binary_the_shim_blocks_and_says_how_to_install() {
         .args(["commit", "-m", "x"])
         .output()
         .unwrap();
-    let all = assert_blocked_by_finding(&out);
+    let all = assert_blocked_by_error(&out);
     assert!(all.contains("not installed"), "{all}");
     assert!(all.contains("install.sh"), "{all}");
 }
