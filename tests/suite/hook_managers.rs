@@ -320,3 +320,190 @@ fn lefthook_pre_push_command_passes_git_arguments_and_stdin() {
     assert_passed(&repo.leakgate(&["uninstall", "--hook", "pre-push"]));
     assert_eq!(read(&repo, "lefthook.yml"), LEFTHOOK_CONFIG);
 }
+
+/// `tool` when it is on PATH, or `None` with the reason printed past the
+/// test harness's capture (.ci/run installs it from npm).
+fn tool_or_skip(tool: &str, test: &str) -> Option<&'static str> {
+    use std::io::Write;
+    let found = std::process::Command::new(tool)
+        .arg("version")
+        .output()
+        .is_ok_and(|out| out.status.success())
+        || std::process::Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|out| out.status.success());
+    if found {
+        Some(if tool == "lefthook" {
+            "lefthook"
+        } else {
+            "husky"
+        })
+    } else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{test}: skipped: {tool} is not on PATH (npm install {tool}; .ci/run does)"
+        );
+        None
+    }
+}
+
+fn run_tool(repo: &TestRepo, tool: &str, args: &[&str]) -> String {
+    let out = repo
+        .command(tool)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_passed(&out)
+}
+
+/// Hook files (not git's samples) in `.git/hooks`, sorted.
+fn hook_files(repo: &TestRepo) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo.path().join(".git/hooks"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.ends_with(".sample"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn lefthook_installed_after_leakgate_keeps_the_scan_running_and_uninstall_leaves_no_old_files() {
+    let Some(lefthook) = tool_or_skip("lefthook", "lefthook_after_leakgate") else {
+        return;
+    };
+    let repo = TestRepo::new();
+    repo.commit_file("README.md", "hello\n", "first");
+    assert_passed(&repo.leakgate(&["install"]));
+    // What lefthook's template writes: comments only.
+    let template = "# EXAMPLE USAGE:\n#\n#   Refer for explanation to following link:\n#   https://lefthook.dev/configuration/\n#\n";
+    repo.write("lefthook.yml", template);
+    let said = assert_passed(&repo.leakgate(&["install"]));
+    assert!(said.contains("lefthook.yml"), "{said}");
+    run_tool(&repo, lefthook, &["install"]);
+    assert!(
+        managed_by_lefthook(&repo, "pre-commit"),
+        "{:?}",
+        hook_files(&repo)
+    );
+
+    repo.stage("k.py", &format!("K = \"{AWS_KEY_ID}\"\n"));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
+    assert!(all.contains("k.py:1:6"), "{all}");
+    let out = repo.try_git(&[
+        "commit",
+        "--allow-empty",
+        "-m",
+        &format!("x {GITHUB_TOKEN}"),
+    ]);
+    assert_blocked_by_finding(&out);
+    let report = assert_passed(&repo.leakgate(&["doctor"]));
+    assert!(
+        report.contains("ok       pre-commit: runs leakgate through lefthook"),
+        "{report}"
+    );
+
+    assert_passed(&repo.leakgate(&["uninstall"]));
+    assert_eq!(read(&repo, "lefthook.yml"), template);
+    let left = hook_files(&repo);
+    assert!(left.iter().all(|name| !name.ends_with(".old")), "{left:?}");
+    assert!(
+        left.iter().all(|name| !crate::util::text_contains(
+            &repo.path().join(".git/hooks").join(name),
+            "leakgate-managed-hook"
+        )),
+        "{left:?}"
+    );
+}
+
+fn managed_by_lefthook(repo: &TestRepo, hook: &str) -> bool {
+    std::fs::read_to_string(repo.path().join(".git/hooks").join(hook))
+        .is_ok_and(|text| text.contains("lefthook"))
+}
+
+#[test]
+fn doctor_flags_a_leakgate_hook_that_lefthook_renamed_and_install_brings_the_scan_back() {
+    let Some(lefthook) = tool_or_skip("lefthook", "lefthook_renamed_hook") else {
+        return;
+    };
+    let repo = TestRepo::new();
+    repo.write(".gitignore", ".env\n.env.*\n");
+    repo.commit_file("README.md", "hello\n", "first");
+    assert_passed(&repo.leakgate(&["install"]));
+    // The team adopts lefthook without telling leakgate.
+    repo.write(
+        "lefthook.yml",
+        "pre-commit:\n  jobs:\n    - name: lint\n      run: echo lint\n",
+    );
+    run_tool(&repo, lefthook, &["install"]);
+    assert!(repo.path().join(".git/hooks/pre-commit.old").is_file());
+
+    let out = repo.leakgate(&["doctor"]);
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("PROBLEM  pre-commit: lefthook runs this hook"),
+        "{report}"
+    );
+    assert!(report.contains("pre-commit.old"), "{report}");
+
+    // The fix doctor prints adds a job to lefthook 2's `jobs:` list.
+    assert_passed(&repo.leakgate(&["install", "--hook", "pre-commit"]));
+    let config = &YamlLoader::load_from_str(&read(&repo, "lefthook.yml")).unwrap()[0];
+    assert_eq!(
+        config["pre-commit"]["jobs"][0]["name"].as_str(),
+        Some("leakgate")
+    );
+    assert_runs(&config["pre-commit"]["jobs"][0], "scan");
+    run_tool(&repo, lefthook, &["install"]);
+    repo.stage("k.py", &format!("K = \"{AWS_KEY_ID}\"\n"));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
+    assert!(all.contains("k.py:1:6"), "{all}");
+    let report = text(&repo.leakgate(&["doctor"]));
+    assert!(
+        report.contains("ok       pre-commit: runs leakgate through lefthook"),
+        "{report}"
+    );
+}
+
+#[test]
+fn lefthook_in_package_json_counts_as_in_use() {
+    let repo = TestRepo::new();
+    repo.write(
+        "package.json",
+        "{\"devDependencies\": {\"lefthook\": \"^2.0.0\"}}\n",
+    );
+    let out = repo.leakgate(&["install"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let all = text(&out);
+    assert!(all.contains("package.json depends on it"), "{all}");
+    assert!(
+        all.contains("pre-commit:\n  commands:\n    leakgate:\n"),
+        "{all}"
+    );
+}
+
+#[test]
+fn husky_pre_push_says_it_runs_before_every_push() {
+    let Some(husky) = tool_or_skip("husky", "husky_pre_push_words") else {
+        return;
+    };
+    let repo = TestRepo::new();
+    repo.write("package.json", "{}\n");
+    run_tool(&repo, husky, &["init"]);
+    let said = assert_passed(&repo.leakgate(&["install", "--hook", "pre-push"]));
+    assert!(said.contains("before every push"), "{said}");
+    assert!(!said.contains("every commit"), "{said}");
+    let said = assert_passed(&repo.leakgate(&["install", "--hook", "pre-commit"]));
+    assert!(said.contains("at every commit"), "{said}");
+    // husky's own generated hook runs the team's script, and leakgate in it.
+    repo.write(
+        ".husky/pre-commit",
+        &read(&repo, ".husky/pre-commit").replace("npm test\n", ""),
+    );
+    repo.stage("k.py", &format!("K = \"{AWS_KEY_ID}\"\n"));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
+    assert!(all.contains("k.py:1:6"), "{all}");
+}
