@@ -88,6 +88,9 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
         progress: true,
     })?;
     print_warnings(&report.warnings);
+    if args.verbose {
+        print_warnings(&report.warning_details);
+    }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -195,6 +198,50 @@ fn rules_command(
     }
 }
 
+/// `  reason: …` for an entry that has one, escaped (the file is
+/// committed to the repository, so its text is untrusted).
+fn reason_note(entry: &crate::baseline::BaselineEntry) -> String {
+    entry
+        .reason
+        .as_ref()
+        .map(|r| format!("  reason: {}", escape_for_terminal(r.as_bytes())))
+        .unwrap_or_default()
+}
+
+/// `leakgate baseline --list`: every entry, one per line, with its reason.
+fn list_baseline(path: &std::path::Path) -> Result<ExitCode> {
+    let baseline = Baseline::read(path)?;
+    let mut out = std::io::stdout().lock();
+    for entry in baseline.entries() {
+        let commit = entry
+            .commit
+            .as_ref()
+            .map(|c| {
+                let short: String = c.chars().take(12).collect();
+                format!(" in commit {}", escape_for_terminal(short.as_bytes()))
+            })
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{}:{}  {}{commit}{}",
+            escape_for_terminal(entry.path.as_bytes()),
+            entry.line,
+            escape_for_terminal(entry.rule_id.as_bytes()),
+            match &entry.reason {
+                Some(_) => reason_note(entry),
+                None => "  (no reason recorded)".to_string(),
+            }
+        )?;
+    }
+    writeln!(
+        out,
+        "leakgate: {} accepted finding(s) in {}",
+        baseline.entries().len(),
+        path.display()
+    )?;
+    Ok(ExitCode::from(EXIT_CLEAN))
+}
+
 /// `leakgate baseline`: records the findings in history (all refs), or with
 /// `--check` lists entries that match nothing any more (exit 1 if any).
 fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
@@ -210,6 +257,12 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
             top.join(BASELINE_FILE_NAME)
         }
     };
+    if args.list {
+        return list_baseline(&path);
+    }
+    if args.reason.as_deref().is_some_and(|r| r.trim().is_empty()) {
+        bail!("--reason needs some text: say why these findings are accepted");
+    }
     let existing = if args.check {
         Some(Baseline::read(&path)?)
     } else {
@@ -224,7 +277,10 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
     let commits = report.commits.unwrap_or(0);
     let mut out = std::io::stdout().lock();
     let Some(existing) = existing else {
-        let baseline = Baseline::from_findings(&report.findings);
+        // Re-recording keeps the reasons entries already had.
+        let previous = path.is_file().then(|| Baseline::read(&path)).transpose()?;
+        let baseline =
+            Baseline::from_findings(&report.findings, previous.as_ref(), args.reason.as_deref());
         baseline.write(&path)?;
         writeln!(
             out,
@@ -248,7 +304,7 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
     for entry in &stale {
         writeln!(
             out,
-            "stale: {}  {}  fingerprint {} (recorded at line {}{})",
+            "stale: {}  {}  fingerprint {} (recorded at line {}{}){}",
             escape_for_terminal(entry.path.as_bytes()),
             // A baseline file is committed to the repository: untrusted.
             escape_for_terminal(entry.rule_id.as_bytes()),
@@ -261,7 +317,8 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
                     let short: String = c.chars().take(12).collect();
                     format!(" of commit {}", escape_for_terminal(short.as_bytes()))
                 })
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            reason_note(entry)
         )?;
     }
     if unrecorded > 0 {

@@ -100,6 +100,9 @@ pub struct ScanArgs {
     /// Print secrets in full instead of redacted.
     #[arg(long)]
     pub no_redact: bool,
+    /// List each item that a warning only counts.
+    #[arg(long, short)]
+    pub verbose: bool,
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
 }
@@ -110,8 +113,14 @@ pub struct BaselineArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// Do not write: list baseline entries that no longer match any finding in history.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "list")]
     pub check: bool,
+    /// Do not scan: list the baseline's entries with the reason each was accepted.
+    #[arg(long)]
+    pub list: bool,
+    /// Why the findings are accepted, stored with each new entry and shown by --list.
+    #[arg(long, value_name = "TEXT", conflicts_with_all = ["check", "list"])]
+    pub reason: Option<String>,
     /// Use this config instead of the repository's .leakgate.toml.
     #[arg(long)]
     pub config: Option<PathBuf>,

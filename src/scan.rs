@@ -86,6 +86,8 @@ pub struct ScanReport {
     pub rules: Vec<RuleInfo>,
     /// Config settings that were read but could not be applied.
     pub warnings: Vec<String>,
+    /// One line per item a summary line of `warnings` counts (`--verbose`).
+    pub warning_details: Vec<String>,
     /// History and push scans: how many commits were scanned.
     pub commits: Option<u64>,
     /// True for pre-push scans, where findings block a push.
@@ -140,6 +142,9 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
     if let Some(baseline) = baseline {
         report.baselined = baseline.filter(&mut report.findings);
     }
+    report
+        .findings
+        .retain(|f| !crate::baseline::is_bookkeeping_id(f));
     Ok(report)
 }
 
@@ -249,10 +254,12 @@ fn scan_commits(request: &ScanRequest, selection: &CommitSelection) -> Result<Sc
     let mut findings = outcome.findings;
     sort_findings(&mut findings);
     let (rules, warnings) = engine_info(&engine);
+    let warning_details = engine.config_warning_details().to_vec();
     Ok(ScanReport {
         findings,
         rules,
         warnings,
+        warning_details,
         files: outcome.files,
         bytes: outcome.bytes,
         skipped: outcome
@@ -366,6 +373,7 @@ impl<'e> Collector<'e> {
         self.report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         self.report.staged = staged;
         (self.report.rules, self.report.warnings) = engine_info(self.engine);
+        self.report.warning_details = self.engine.config_warning_details().to_vec();
         self.report
     }
 }
