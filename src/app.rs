@@ -79,6 +79,21 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
     } else {
         Target::Files(args.paths)
     };
+    if args.format == Format::GitFilterRepo {
+        // The replacements file holds every secret in full.
+        if args.report_path.is_none() {
+            bail!(
+                "--format git-filter-repo writes every secret in full, so it is only written to a file: \
+                 add --report-path FILE (outside the repository), never to a terminal or a CI log"
+            );
+        }
+        if !args.no_redact {
+            bail!(
+                "--format git-filter-repo needs --no-redact: git filter-repo must match each secret exactly, \
+                 so the file holds them in full"
+            );
+        }
+    }
     let report = scan::run(&ScanRequest {
         target,
         config: args.config,
@@ -129,6 +144,23 @@ fn print_warnings(warnings: &[String]) {
     }
 }
 
+/// A report file; one that holds secrets in full (`--no-redact`) is
+/// readable and writable by its owner only, whether new or replaced.
+fn create_report_file(path: &std::path::Path, secrets: bool) -> std::io::Result<std::fs::File> {
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if secrets {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        open.mode(0o600);
+        let file = open.open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        return Ok(file);
+    }
+    let _ = secrets;
+    open.open(path)
+}
+
 /// `--report-path`: the report in the chosen format, never coloured.
 fn write_report_file(
     report: &scan::ScanReport,
@@ -140,7 +172,7 @@ fn write_report_file(
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create the directory {}", parent.display()))?;
     }
-    let file = std::fs::File::create(path)
+    let file = create_report_file(path, options.reveal)
         .with_context(|| format!("cannot create the report file {}", path.display()))?;
     let mut out = std::io::BufWriter::new(file);
     let options = ReportOptions {
