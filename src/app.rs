@@ -118,6 +118,12 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
         reveal: args.no_redact,
         color,
     };
+    // The replacements file is the one place its secrets go: the terminal
+    // (or CI log) gets the redacted human report.
+    let terminal_options = ReportOptions {
+        reveal: args.no_redact && args.format != Format::GitFilterRepo,
+        ..options
+    };
     let terminal_format = match &args.report_path {
         Some(path) => {
             write_report_file(&report, args.format, options, path)?;
@@ -126,7 +132,7 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
         None => args.format,
     };
     let mut stdout = std::io::stdout().lock();
-    report::write(&report, terminal_format, options, &mut stdout)?;
+    report::write(&report, terminal_format, terminal_options, &mut stdout)?;
     stdout.flush()?;
     Ok(ExitCode::from(if report.findings.is_empty() {
         EXIT_CLEAN

@@ -90,13 +90,23 @@ fn write_finding(
         "{}:{}:{}",
         finding.path, finding.start.line, finding.start.column
     );
-    writeln!(
-        out,
-        "{}  {}  {}",
-        location.bold(),
-        escape(&finding.rule_id).red().bold(),
-        escape(&finding.description)
-    )?;
+    let rule_id = escape(&finding.rule_id);
+    let description = escape(&finding.description);
+    let header = location.chars().count() + 2 + rule_id.chars().count() + 2;
+    if width.is_some_and(|w| header + description.chars().count() > w) {
+        writeln!(out, "{}  {}", location.bold(), rule_id.red().bold())?;
+        for line in wrap(&description, width, 4) {
+            writeln!(out, "    {line}")?;
+        }
+    } else {
+        writeln!(
+            out,
+            "{}  {}  {}",
+            location.bold(),
+            rule_id.red().bold(),
+            description
+        )?;
+    }
     if let Some(commit) = &finding.commit {
         let short_id: String = commit.id.chars().take(12).collect();
         writeln!(
@@ -285,7 +295,7 @@ pub const HISTORY_PURGE_STEPS: &[&str] = &[
     "  1. Rotate every secret listed above first. Rewriting history does not un-leak a key that was pushed.",
     "  2. Write the plan: leakgate scan --history --format git-filter-repo --no-redact --report-path ../leakgate-replacements.txt (outside the repository: it holds the secrets).",
     "  3. Rewrite history: git filter-repo --replace-text ../leakgate-replacements.txt",
-    "  4. Force-push every branch and tag: git push --force --all origin && git push --force --tags origin",
+    "  4. Force-push every branch and tag (filter-repo removes the origin remote; add it back first): git push --force --all origin && git push --force --tags origin",
     "  5. Ask the host to purge cached views and pull-request refs (old commits stay reachable there until it does).",
     "  6. Have every clone re-clone: a clone made before the rewrite pushes the secrets back.",
 ];
