@@ -208,6 +208,7 @@ pub fn generic_value_is_benign(secret: &[u8], before: &[u8]) -> bool {
         || (is_uuid(secret) && !follows_bearer(before))
         || names_an_identifier(before)
         || names_a_paging_token(before)
+        || is_file_path(secret)
         || is_public_key_material(secret, before)
         || is_digest(secret, before)
         || is_short_hex_id(secret)
@@ -282,6 +283,20 @@ fn names_a_paging_token(before: &[u8]) -> bool {
         [.., word, last] => last == b"token" && PAGING_TOKEN_WORDS.contains(&word.as_slice()),
         _ => false,
     }
+}
+
+/// `dir/name.ext`: a path to a file, as object keys and upload settings
+/// hold. Generated keys have no directory separators followed by a dotted
+/// extension of letters.
+fn is_file_path(secret: &[u8]) -> bool {
+    let Some(slash) = secret.iter().rposition(|&b| b == b'/') else {
+        return false;
+    };
+    let name = &secret[slash + 1..];
+    name.iter().rposition(|&b| b == b'.').is_some_and(|dot| {
+        let ext = &name[dot + 1..];
+        dot > 0 && (1..=5).contains(&ext.len()) && ext.iter().all(u8::is_ascii_alphabetic)
+    })
 }
 
 /// Base64 openings of SSH public key blobs (`ssh-rsa`, `ssh-ed25519`,
@@ -606,6 +621,7 @@ mod tests {
                 "  \"private_key_id\": \"",
             ),
             ("Zk3Qm9TfV2bXw8LpR4sN7yH1", "const authClientId = '"),
+            ("uploads/2024/03/report-final.pdf", "object_key: "),
         ] {
             assert!(
                 generic_value_is_benign(value.as_bytes(), before.as_bytes()),

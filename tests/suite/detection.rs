@@ -134,17 +134,17 @@ fn key_names_without_api_in_config_files_and_export_lines_are_found() {
         (
             "deploy/search.yaml",
             "search:\n  azure_search_key: Rb7Kq2Wx9Tm4Vn6Lp3Hc8Jd5Gf1Zs0Ya2Qe7Xu4Io9Up3Ae6Df1Gh\n",
-            "generic-key-config",
+            "generic-credential-config",
         ),
         (
             "deploy/blob.ini",
             "[blob]\nstorage_key = Qw3Zx8Rt1Vm6Kn4Lb9Hc2Jd7Gf5Ps0Ya8Qe2Tu6Io4Up9As1Df7Gh3Xk==\n",
-            "generic-key-config",
+            "generic-credential-config",
         ),
         (
             "deploy/app.properties",
             "blob.storage.key=Mn5Qz8Xt2Rv7Kl4Wp9Hb3Jc6Df1Gs0Ya\n",
-            "generic-key-config",
+            "generic-credential-config",
         ),
         (
             "deploy/env.sh",
