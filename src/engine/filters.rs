@@ -209,6 +209,7 @@ pub fn generic_value_is_benign(secret: &[u8], before: &[u8]) -> bool {
         || names_an_identifier(before)
         || names_a_paging_token(before)
         || is_file_path(secret)
+        || is_unsigned_sas(secret)
         || is_public_key_material(secret, before)
         || is_digest(secret, before)
         || is_short_hex_id(secret)
@@ -297,6 +298,13 @@ fn is_file_path(secret: &[u8]) -> bool {
         let ext = &name[dot + 1..];
         dot > 0 && (1..=5).contains(&ext.len()) && ext.iter().all(u8::is_ascii_alphabetic)
     })
+}
+
+/// An Azure shared access signature query (`sv=…&sp=…&se=…`) without its
+/// `sig=` parameter grants nothing: the signature is the secret.
+fn is_unsigned_sas(secret: &[u8]) -> bool {
+    let has = |part: &[u8]| memchr::memmem::find(secret, part).is_some();
+    (secret.starts_with(b"sv=") || has(b"&sv=")) && !has(b"sig=")
 }
 
 /// Base64 openings of SSH public key blobs (`ssh-rsa`, `ssh-ed25519`,
@@ -622,6 +630,10 @@ mod tests {
             ),
             ("Zk3Qm9TfV2bXw8LpR4sN7yH1", "const authClientId = '"),
             ("uploads/2024/03/report-final.pdf", "object_key: "),
+            (
+                "sv=2022-11-02&ss=bfqt&srt=sco&sp=rwdlacupiytfx&se=2026-03-01T00:00:00Z&spr=https",
+                "(\"sas-token\", \"",
+            ),
         ] {
             assert!(
                 generic_value_is_benign(value.as_bytes(), before.as_bytes()),

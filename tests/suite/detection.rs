@@ -149,7 +149,7 @@ fn key_names_without_api_in_config_files_and_export_lines_are_found() {
         (
             "deploy/env.sh",
             "export AZURE_SEARCH_KEY=Rb7Kq2Wx9Tm4Vn6Lp3Hc8Jd5Gf1Zs0Ya2Qe7Xu4Io9Up3Ae6Df1Gh\n",
-            "generic-key-export",
+            "generic-key-env-assignment",
         ),
     ]);
 }
@@ -378,4 +378,100 @@ fn placeholders_stay_unreported_under_secret_names() {
          api_key = \"abc123def4567890abc123def4567890\"\n\
          auth_token = \"fake-token-9f8e7d6c5b4a3210\"\n",
     )]);
+}
+
+#[test]
+fn widely_used_services_that_had_no_rule_are_found() {
+    assert_each_found_by(&[
+        (
+            "a/jira.env.sh",
+            "JIRA_PAT=NwZWdfRLgxL+Z1bvxbT7WrKL8ozFiA2auK7Z7GtQbU4W\n",
+            "atlassian-datacenter-pat",
+        ),
+        (
+            "a/bitbucket.env.sh",
+            "BITBUCKET_TOKEN=BBDC-WEOCV81K2LSnAwqRzZHb4gzQt8HQT0PMPSlWW0Sao/dg\n",
+            "bitbucket-datacenter-http-token",
+        ),
+        (
+            "a/tableau.env.sh",
+            "TABLEAU_PAT_SECRET=PuXJkBGrbwzrzx1vLXEvz4==:OT2pOpuTG3suUNwztrtPYScw9F4ca96Q\n",
+            "tableau-pat-secret",
+        ),
+        (
+            "a/smartsheet.env.sh",
+            "SMARTSHEET_ACCESS_TOKEN=EgS6r3UyeiI75Qb4Sa9q0nKSYrrm3nqtcMYV4\n",
+            "smartsheet-api-token",
+        ),
+        (
+            "a/hubspot.env.sh",
+            "HUBSPOT_ACCESS_TOKEN=pat-na1-6b0b9658-d7db-c036-095e-68de96039211\n",
+            "hubspot-private-app-token",
+        ),
+        (
+            "a/asana.cs",
+            "var client = new AsanaClient(token: \"2/4471920365810726/9302518847612093:7d1e0b94c3a6f25e81d07c4b9a3f6e28\");\n",
+            "asana-personal-access-token",
+        ),
+        (
+            "a/octopus.env.sh",
+            "OCTOPUS_API_KEY=API-0TX9SMGZZLQ3VII2Y09LXQNR3Y\n",
+            "octopus-deploy-api-key",
+        ),
+        (
+            "a/duo.env.sh",
+            "DUO_SKEY=L067ek5o46eqKEiPdhAHVyfEVpuAkriRoAlUaQKI\n",
+            "duo-secret-key",
+        ),
+        (
+            "a/railway.env.sh",
+            "RAILWAY_TOKEN=1c11a795-e1d7-63f5-88b2-65b234421c5b\n",
+            "railway-api-token",
+        ),
+        (
+            "a/amplitude.env.sh",
+            "AMPLITUDE_SECRET_KEY=75a1ad69534f07c37e255eb8a1c09540\n",
+            "amplitude-api-key",
+        ),
+        (
+            "a/travis.env.sh",
+            "TRAVIS_API_TOKEN=kllP-2JFtUoqpEwidTCkz1\n",
+            "travis-ci-token",
+        ),
+        (
+            "a/couchbase.env.sh",
+            "COUCHBASE_URL=couchbases://app:Rk7*Wq2~Lm9xZt4@cb.acme-corp.net\n",
+            "couchbase-connection-url",
+        ),
+        (
+            "a/razorpay.env.sh",
+            "RAZORPAY_KEY_SECRET=gt5xOLhaDNPpQK1kGbAk8B1M\n",
+            "razorpay-key-secret",
+        ),
+        (
+            "a/coinbase.env.sh",
+            "COINBASE_API_SECRET=QXmHgX3TAEy5JVdr3Q9LvUd_aM3ZWR8fWgVJeed1yJegpq-YMDE3HoYGlXigBlZu\n",
+            "coinbase-api-secret",
+        ),
+        (
+            "a/plaid.env.sh",
+            "PLAID_SECRET=35bc4986e10b742c0bac74200567a8\n",
+            "plaid-secret",
+        ),
+        (
+            "a/paypal.env.sh",
+            "PAYPAL_ACCESS_TOKEN=A21AAJA3O3Kv-2whpsOifIEcipNinfb44ChJxPCk-42peNkyaIj6_rKCGKQ0Y2CCPpbaNB3kXRkW1NnX1xMJimgUjPEIg8yQl\n",
+            "paypal-oauth-access-token",
+        ),
+        (
+            "a/appsync.env.sh",
+            "APPSYNC_API_KEY=da2-4n6t2q6ql3sjmv6i6ow7eo91ja\n",
+            "aws-appsync-api-key",
+        ),
+        (
+            "a/twilio.env.sh",
+            "TWILIO_API_SECRET=VuyuZlyFAbFbdGFAM37FxPTMHJuQtTL0\n",
+            "twilio-api-key-secret",
+        ),
+    ]);
 }
