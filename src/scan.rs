@@ -19,7 +19,7 @@ use crate::rules::RuleSpec;
 use crate::source::history::{self, CommitSelection};
 use crate::source::push::{self, RefUpdate};
 use crate::source::staged::{HeadFiles, StagedDiff};
-use crate::source::{Sink, files, staged};
+use crate::source::{Sink, commit_msg, files, staged};
 
 /// What to scan.
 #[derive(Debug, Clone)]
@@ -30,6 +30,8 @@ pub enum Target {
     Files(Vec<PathBuf>),
     /// Commits, each finding attributed to the commit that added it.
     History(CommitSelection),
+    /// A commit message file, as the commit-msg hook gets it.
+    CommitMessage(PathBuf),
     /// The commits a push would send to `remote`, from git's pre-push lines.
     PrePush {
         remote: String,
@@ -86,6 +88,8 @@ pub struct ScanReport {
     pub rules: Vec<RuleInfo>,
     /// Config settings that were read but could not be applied.
     pub warnings: Vec<String>,
+    /// One line per item a summary line of `warnings` counts (`--verbose`).
+    pub warning_details: Vec<String>,
     /// History and push scans: how many commits were scanned.
     pub commits: Option<u64>,
     /// True for pre-push scans, where findings block a push.
@@ -102,6 +106,8 @@ pub struct ScanReport {
     /// tables choose where a secret is sent. A repository's own config could
     /// otherwise send the secrets a scan finds to a host of its choosing.
     pub verify_rules_named: bool,
+    /// True for a commit message scan, where findings block a commit.
+    pub message: bool,
 }
 
 pub fn run(request: &ScanRequest) -> Result<ScanReport> {
@@ -142,6 +148,7 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
             report.push = true;
             (report, Some(baseline))
         }
+        Target::CommitMessage(file) => (scan_commit_message(request, file)?, None),
     };
     let baseline = match staged_baseline {
         Some(baseline) => baseline,
@@ -150,6 +157,9 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
     if let Some(baseline) = baseline {
         report.baselined = baseline.filter(&mut report.findings);
     }
+    report
+        .findings
+        .retain(|f| !crate::baseline::is_bookkeeping_id(f));
     Ok(report)
 }
 
@@ -301,10 +311,12 @@ fn scan_commits(
     let mut findings = outcome.findings;
     sort_findings(&mut findings);
     let (rules, warnings) = engine_info(&engine);
+    let warning_details = engine.config_warning_details().to_vec();
     let mut report = ScanReport {
         findings,
         rules,
         warnings,
+        warning_details,
         files: outcome.files,
         bytes: outcome.bytes,
         skipped: outcome
@@ -336,6 +348,24 @@ fn add_verify_setup(
         .collect();
 }
 
+/// Scans a commit message file with the working tree's config, as one text
+/// whose every line is new, reported at [`commit_msg::LOCATION`].
+// When the pipeline has a job kind for text that is not a blob, this is
+// one such job.
+fn scan_commit_message(request: &ScanRequest, file: &std::path::Path) -> Result<ScanReport> {
+    let config = match &request.config {
+        Some(path) => Some(LoadedConfig::load(path)?),
+        None => disk_config()?,
+    };
+    let engine = Engine::from_config(config.as_ref())?;
+    let text = commit_msg::read(file)?;
+    let mut collector = Collector::new(&engine);
+    collector.blob(ScanInput::whole(RepoPath::new(commit_msg::LOCATION), &text))?;
+    let mut report = collector.finish(false);
+    report.message = true;
+    Ok(report)
+}
+
 /// A file at the top of the working tree, if the repository has one there.
 fn worktree_file(repo: &Repo, name: &str) -> Option<PathBuf> {
     repo.workdir()
@@ -365,6 +395,12 @@ fn load_baseline(request: &ScanRequest, staged: Option<&StagedTop>) -> Result<Op
             }
             // The committed baseline is read by `scan_commits`.
             Target::History(_) | Target::PrePush { .. } => Ok(None),
+            Target::CommitMessage(_) => {
+                let repo = Repo::discover()?;
+                worktree_file(&repo, BASELINE_FILE_NAME)
+                    .map(|path| Baseline::read(&path))
+                    .transpose()
+            }
             Target::Files(_) => {
                 let path = disk_top().join(BASELINE_FILE_NAME);
                 path.is_file().then(|| Baseline::read(&path)).transpose()
@@ -433,6 +469,7 @@ impl<'e> Collector<'e> {
         self.report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         self.report.staged = staged;
         (self.report.rules, self.report.warnings) = engine_info(self.engine);
+        self.report.warning_details = self.engine.config_warning_details().to_vec();
         self.report
     }
 }

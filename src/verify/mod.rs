@@ -576,6 +576,7 @@ mod tests {
                 file_rule: false,
                 matched: crate::finding::Secret::new(secret.as_bytes()),
                 verification: None,
+                hidden_in_line: Vec::new(),
             })
             .collect();
         (Verifiers::new(&specs).unwrap(), findings)

@@ -526,7 +526,7 @@ fn verify_on_a_staged_scan_is_refused_without_a_request() {
     repo.stage("keys.txt", &format!("ACME_TOKEN={ACME_TOKEN}\n"));
     for args in [
         &["scan", "--verify"][..],
-        &["scan", "--staged", "--only-verified"],
+        &["scan", "--only-verified", "--staged"],
     ] {
         let all = assert_blocked_by_error(&repo.leakgate(args));
         assert!(
@@ -1066,4 +1066,34 @@ fn sarif_carries_the_verification_and_ranks_live_findings_above_the_rest() {
     assert_eq!(invalid["level"], "note");
     assert_eq!(invalid["properties"]["verification"]["status"], "invalid");
     assert!(invalid["properties"]["commit"].is_string());
+}
+
+#[test]
+fn a_secret_in_a_commit_message_is_never_verified() {
+    let provider = provider_accepting(ACME_TOKEN);
+    let repo = TestRepo::new();
+    repo.install_hook();
+    repo.write(
+        ".leakgate.toml",
+        &acme_config(&provider.origin(), "verify = true"),
+    );
+    repo.git(&["add", ".leakgate.toml"]);
+    let message = format!("rotate the token {ACME_TOKEN}");
+    let all = assert_blocked_by_finding(&repo.try_git(&["commit", "-m", &message]));
+    assert!(all.contains("acme-token"), "{all}");
+    repo.write("msg.txt", &format!("{message}\n"));
+    let refused = repo.leakgate(&[
+        "scan",
+        "--config",
+        ".leakgate.toml",
+        "--commit-msg",
+        "msg.txt",
+        "--verify",
+    ]);
+    let all = assert_blocked_by_error(&refused);
+    assert!(
+        all.contains("commit hooks never make network requests"),
+        "{all}"
+    );
+    assert_eq!(provider.connections(), 0);
 }
