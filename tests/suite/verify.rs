@@ -1097,3 +1097,52 @@ fn a_secret_in_a_commit_message_is_never_verified() {
     );
     assert_eq!(provider.connections(), 0);
 }
+
+#[test]
+fn a_failed_verification_never_prints_the_secret_it_carried() {
+    // The webhook's URL is the secret: a failure must name the host only.
+    let provider = Provider {
+        host: "hooks.slack.com",
+        file: "SLACK_WEBHOOK_URL=https://hooks.slack.com/services/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\n",
+    };
+    let repo = TestRepo::new();
+    repo.commit_file("deploy/secrets.env", provider.file, "add deploy settings");
+    let out = repo
+        .command(leakgate_bin())
+        .env(
+            "LEAKGATE_VERIFY_OVERRIDE",
+            format!("{}=http://127.0.0.1:{}", provider.host, closed_port()),
+        )
+        .args(["scan", "--history", "--verify", "--color", "never"])
+        .output()
+        .unwrap();
+    let all = assert_blocked_by_finding(&out);
+    assert!(
+        all.contains("not verified: 127.0.0.1 refused the connection"),
+        "{all}"
+    );
+    assert!(!all.contains("Rc3p06JuJQ6rv6dw0Hu7KlYl"), "{all}");
+    assert!(!all.contains("BYUWK77TP6M"), "{all}");
+}
+
+#[test]
+fn an_override_to_another_machine_is_refused() {
+    let repo = repo_with_acme_token("https://api.acme.example", ACME_TOKEN);
+    let out = repo
+        .command(leakgate_bin())
+        .env(
+            "LEAKGATE_VERIFY_OVERRIDE",
+            "api.acme.example=http://192.0.2.1:80",
+        )
+        .args([
+            "scan",
+            "--config",
+            ".leakgate.toml",
+            "--history",
+            "--verify",
+        ])
+        .output()
+        .unwrap();
+    let all = assert_blocked_by_error(&out);
+    assert!(all.contains("must be a loopback origin"), "{all}");
+}
