@@ -99,6 +99,31 @@ fn case_12_rules_into_a_reader_that_went_away_stops_quietly() {
 }
 
 #[test]
+fn case_12_every_listing_command_stops_quietly_on_a_closed_pipe() {
+    let repo = TestRepo::new();
+    repo.install_hook();
+    repo.commit_file("a.txt", "clean\n", "base");
+    for args in [
+        &["doctor"][..],
+        &["rules", "--config", "/dev/null"],
+        &["uninstall"],
+        &["--help"],
+        &["--version"],
+        &["scan", "--help"],
+        &["baseline", "--baseline", "b.json"],
+    ] {
+        let out = leakgate_with(&repo, args, closed_pipe(), Stdio::piped());
+        assert_no_panic(&out);
+        assert!(
+            matches!(out.status.code(), Some(0) | Some(1)),
+            "{args:?}: {}",
+            text(&out)
+        );
+        assert!(out.stderr.is_empty(), "{args:?}: {}", text(&out));
+    }
+}
+
+#[test]
 fn case_12_rules_into_a_full_device_is_an_error_not_a_panic() {
     let repo = TestRepo::new();
     let full = std::fs::OpenOptions::new()
