@@ -231,6 +231,25 @@ fn case_10_json_and_sarif_escape_controls_from_paths_and_rule_descriptions() {
     );
 }
 
+#[test]
+fn case_10_a_recorded_baseline_escapes_controls_in_paths() {
+    let repo = TestRepo::new();
+    for name in CONTROL_NAMES {
+        repo.stage(name, &format!("k = \"{AWS_KEY_ID}\"\n"));
+    }
+    repo.commit_unchecked("hostile names");
+    assert_passed(&repo.leakgate(&["baseline"]));
+    let written = std::fs::read_to_string(repo.path().join(".leakgate-baseline.json")).unwrap();
+    for c in written.chars() {
+        let dangerous = (c.is_control() && c != '\n') || crate::terminal::is_invisible_control(c);
+        assert!(!dangerous, "raw {c:?} in:\n{written}");
+    }
+    assert!(written.contains("rlo\\u202etxt.exe"), "{written}");
+    // The escapes read back as the same paths: every entry still matches.
+    let all = assert_passed(&repo.leakgate(&["baseline", "--check"]));
+    assert!(all.contains("every entry"), "{all}");
+}
+
 // Case 11: human output let ALM and line separators through, and a TOML
 // key's newline forge a line.
 
