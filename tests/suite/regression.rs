@@ -161,6 +161,21 @@ fn case_07_a_secret_in_a_commit_message_blocks_the_commit() {
 }
 
 #[test]
+fn case_07_the_installed_commit_msg_hook_blocks_a_secret_in_the_message() {
+    let repo = TestRepo::new();
+    repo.install_hook();
+    repo.stage("a.txt", "clean\n");
+    let message = format!("Rotate keys\n\nold one was {AWS_KEY_ID}\n");
+    let all = assert_blocked_by_finding(&repo.try_git(&["commit", "-q", "-m", &message]));
+    assert!(
+        all.contains("commit message:3:13  aws-access-key-id"),
+        "{all}"
+    );
+    assert!(!all.contains(&AWS_KEY_ID[4..]), "{all}");
+    assert_passed(&repo.try_git(&["commit", "-q", "-m", "Rotate keys"]));
+}
+
+#[test]
 fn case_07_a_commit_message_file_is_scanned_as_json_too() {
     let repo = TestRepo::new();
     repo.write("msg.txt", &format!("Add key\n\nAWS {AWS_KEY_ID}\n"));
