@@ -286,7 +286,7 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
     let path = match args.baseline {
         Some(path) => path,
         None => {
-            let repo = crate::source::repo::GitRepo::open_from_env()?;
+            let repo = crate::git::Repo::discover()?;
             let top = repo.workdir().ok_or_else(|| {
                 anyhow::anyhow!(
                     "a bare repository has no working tree for {BASELINE_FILE_NAME}; give the file with --baseline FILE"
