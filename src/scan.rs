@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::baseline::{BASELINE_FILE_NAME, Baseline};
 use crate::config::gitleaks::{self, GITLEAKS_CONFIG_NAME, GITLEAKS_IGNORE_NAME};
@@ -18,7 +18,7 @@ use crate::progress::Progress;
 use crate::source::history::{self, CommitSelection};
 use crate::source::push::{self, RefUpdate};
 use crate::source::staged::{HeadFiles, StagedDiff};
-use crate::source::{Sink, files, staged};
+use crate::source::{Sink, commit_msg, files, staged};
 
 /// What to scan.
 #[derive(Debug, Clone)]
@@ -29,13 +29,13 @@ pub enum Target {
     Files(Vec<PathBuf>),
     /// Commits, each finding attributed to the commit that added it.
     History(CommitSelection),
-    /// A commit message file, as the commit-msg hook gets it.
-    CommitMessage(PathBuf),
     /// The commits a push would send to `remote`, from git's pre-push lines.
     PrePush {
         remote: String,
         updates: Vec<RefUpdate>,
     },
+    /// A commit message file (the `commit-msg` hook's argument).
+    CommitMessage(PathBuf),
 }
 
 /// Which baseline's accepted findings to leave out.
@@ -95,6 +95,8 @@ pub struct ScanReport {
     pub push: bool,
     /// Findings left out because the baseline accepts them.
     pub baselined: u64,
+    /// True for a commit message scan, where findings block a commit.
+    pub message: bool,
 }
 
 pub fn run(request: &ScanRequest) -> Result<ScanReport> {
@@ -120,18 +122,6 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
             let (report, baseline) = scan_commits(request, &repo, selection, repo.head())?;
             (report, Some(baseline))
         }
-        Target::CommitMessage(file) => {
-            let config = match &request.config {
-                Some(path) => Some(LoadedConfig::load(path)?),
-                None => disk_config()?,
-            };
-            let engine = Engine::from_config(config.as_ref())?;
-            let text = std::fs::read(file)
-                .with_context(|| format!("cannot read the commit message {}", file.display()))?;
-            let mut collector = Collector::new(&engine);
-            collector.blob(ScanInput::whole(RepoPath::new("commit message"), &text))?;
-            (collector.finish(true), None)
-        }
         Target::PrePush { remote, updates } => {
             let repo = Repo::discover()?;
             let selection = push::commits_to_push(&repo, remote, updates)?;
@@ -145,6 +135,7 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
             report.push = true;
             (report, Some(baseline))
         }
+        Target::CommitMessage(file) => (scan_commit_message(request, file)?, None),
     };
     let baseline = match staged_baseline {
         Some(baseline) => baseline,
@@ -326,6 +317,24 @@ fn scan_commits(
     Ok((report, baseline))
 }
 
+/// Scans a commit message file with the working tree's config, as one text
+/// whose every line is new, reported at [`commit_msg::LOCATION`].
+// When the pipeline has a job kind for text that is not a blob, this is
+// one such job.
+fn scan_commit_message(request: &ScanRequest, file: &std::path::Path) -> Result<ScanReport> {
+    let config = match &request.config {
+        Some(path) => Some(LoadedConfig::load(path)?),
+        None => disk_config()?,
+    };
+    let engine = Engine::from_config(config.as_ref())?;
+    let text = commit_msg::read(file)?;
+    let mut collector = Collector::new(&engine);
+    collector.blob(ScanInput::whole(RepoPath::new(commit_msg::LOCATION), &text))?;
+    let mut report = collector.finish(false);
+    report.message = true;
+    Ok(report)
+}
+
 /// A file at the top of the working tree, if the repository has one there.
 fn worktree_file(repo: &Repo, name: &str) -> Option<PathBuf> {
     repo.workdir()
@@ -355,7 +364,13 @@ fn load_baseline(request: &ScanRequest, staged: Option<&StagedTop>) -> Result<Op
             }
             // The committed baseline is read by `scan_commits`.
             Target::History(_) | Target::PrePush { .. } => Ok(None),
-            Target::Files(_) | Target::CommitMessage(_) => {
+            Target::CommitMessage(_) => {
+                let repo = Repo::discover()?;
+                worktree_file(&repo, BASELINE_FILE_NAME)
+                    .map(|path| Baseline::read(&path))
+                    .transpose()
+            }
+            Target::Files(_) => {
                 let path = disk_top().join(BASELINE_FILE_NAME);
                 path.is_file().then(|| Baseline::read(&path)).transpose()
             }

@@ -17,6 +17,7 @@ mod install;
 mod output;
 mod pre_push;
 mod precommit_framework;
+mod regression;
 mod repo_formats;
 mod repo_states;
 mod reports;
