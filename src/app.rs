@@ -58,7 +58,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::from(EXIT_CLEAN))
         }
         Command::HookHandshake => {
-            println!("{}", hooks::HANDSHAKE);
+            say(hooks::HANDSHAKE)?;
             Ok(ExitCode::from(EXIT_CLEAN))
         }
         Command::Rules { action, config } => rules_command(action, config),
@@ -126,13 +126,13 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
         progress: true,
     })?;
     print_warnings(&report.warnings);
-    if args.verbose {
-        print_warnings(&report.warning_details);
-    }
     if report.rules.is_empty() && args.format != Format::Human && args.report_path.is_none() {
         // The human report says it in its summary; a machine-readable
         // report on stdout carries it as a field, and this tells the user.
         print_warnings(&[report::NO_RULES_RAN.to_string()]);
+    }
+    if args.verbose {
+        print_warnings(&report.warning_details);
     }
     let color = match args.color {
         ColorChoice::Always => true,

@@ -29,13 +29,13 @@ pub enum Target {
     Files(Vec<PathBuf>),
     /// Commits, each finding attributed to the commit that added it.
     History(CommitSelection),
+    /// A commit message file, as the commit-msg hook gets it.
+    CommitMessage(PathBuf),
     /// The commits a push would send to `remote`, from git's pre-push lines.
     PrePush {
         remote: String,
         updates: Vec<RefUpdate>,
     },
-    /// A commit message file (the `commit-msg` hook's argument).
-    CommitMessage(PathBuf),
 }
 
 /// Which baseline's accepted findings to leave out.
