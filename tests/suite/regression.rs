@@ -176,6 +176,28 @@ fn case_07_the_installed_commit_msg_hook_blocks_a_secret_in_the_message() {
 }
 
 #[test]
+fn case_07_a_comment_line_git_keeps_is_scanned_and_one_it_strips_is_not() {
+    let repo = TestRepo::new();
+    repo.install_hook();
+    repo.stage("a.txt", "clean\n");
+    // `-m`: no editor, so git's whitespace cleanup keeps the `#` line and
+    // commits the key.
+    let message = format!("Subject\n# {GITHUB_TOKEN}\n");
+    let all = assert_blocked_by_finding(&repo.try_git(&["commit", "-q", "-m", &message]));
+    assert!(all.contains("commit message:2:3"), "{all}");
+    // In an editor the same line is a comment git strips.
+    let editor = format!("printf 'Subject\\n# {GITHUB_TOKEN}\\n' >");
+    let out = repo
+        .command("git")
+        .args(["commit", "-q"])
+        .env("GIT_EDITOR", &editor)
+        .output()
+        .unwrap();
+    assert_passed(&out);
+    assert_eq!(repo.git(&["log", "-1", "--format=%B"]).trim(), "Subject");
+}
+
+#[test]
 fn case_07_a_commit_message_file_is_scanned_as_json_too() {
     let repo = TestRepo::new();
     repo.write("msg.txt", &format!("Add key\n\nAWS {AWS_KEY_ID}\n"));
