@@ -604,6 +604,18 @@ fn case_13_a_config_that_runs_no_rules_says_so_on_every_scan() {
         stderr.contains("leakgate: warning: no rules ran"),
         "{stderr}"
     );
+    let out = repo.leakgate(&["scan", "--format", "sarif"]);
+    assert_passed(&out);
+    let sarif = json(&out);
+    let notice = &sarif["runs"][0]["invocations"][0]["toolConfigurationNotifications"][0];
+    assert_eq!(notice["level"], "warning", "{sarif}");
+    assert!(
+        notice["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("no rules ran"),
+        "{sarif}"
+    );
     // With rules, the count says how many ran and nothing warns.
     let repo = TestRepo::new();
     repo.stage("a.py", "x = 1\n");
