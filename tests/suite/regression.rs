@@ -329,6 +329,17 @@ fn case_09_a_bad_allowlist_regex_is_reported_without_the_secret_in_it() {
     let all = assert_blocked_by_error(&repo.leakgate(&["scan"]));
     assert!(all.contains("unclosed group at character 1"), "{all}");
     assert!(!all.contains(&GITHUB_TOKEN[4..16]), "{all}");
+    // A rules file checked with `leakgate rules check`.
+    repo.write(
+        "rules.toml",
+        &format!(
+            "[[rules]]\nid = \"mine\"\ndescription = \"d\"\nregex = '({GITHUB_TOKEN}'\n\
+             keywords = [\"ghp_\"]\nexamples = ['{GITHUB_TOKEN}']\n"
+        ),
+    );
+    let all = assert_blocked_by_error(&repo.leakgate(&["rules", "check", "rules.toml"]));
+    assert!(all.contains("unclosed group at character 1"), "{all}");
+    assert!(!all.contains(&GITHUB_TOKEN[4..16]), "{all}");
 }
 
 // Case 10: JSON and SARIF wrote terminal and bidi controls raw.
