@@ -54,12 +54,14 @@ pub struct Prefilter {
 impl Prefilter {
     /// `keywords[i]` are the keywords of rule `i`.
     pub fn new(keywords: &[&[String]]) -> Result<Self> {
-        let mut patterns: Vec<String> = Vec::new();
-        let mut rules_of_pattern: Vec<Vec<usize>> = Vec::new();
-        // Keyed by the rules' own strings: built-in keywords are already
-        // lower case, so most need no copy (start-up allocates per keyword).
+        // Sized up front and keyed by the rules' own strings (built-in
+        // keywords are already lower case): start-up pays per keyword, so no
+        // rehashing and no copies but the patterns kept for the DFA.
+        let total: usize = keywords.iter().map(|words| words.len()).sum();
+        let mut patterns: Vec<String> = Vec::with_capacity(total);
+        let mut rules_of_pattern: Vec<Vec<usize>> = Vec::with_capacity(total);
         let mut index_of: std::collections::HashMap<Cow<str>, usize> =
-            std::collections::HashMap::new();
+            std::collections::HashMap::with_capacity(total);
         let mut always = Vec::new();
         for (rule, words) in keywords.iter().enumerate() {
             if words.is_empty() {
