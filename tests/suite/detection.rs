@@ -486,7 +486,7 @@ fn keys_in_getenv_fallbacks_typed_constants_and_header_items_are_found() {
         ),
         (
             "web/zendesk.ts",
-            "export const ZENDESK_API_TOKEN: string = \"Kq7Lm2Xw9Rt4Vz8Pn3Bd6Hc1Jf5Gs0YaQe2Tu6I\";\n",
+            "export const ZENDESK_API_TOKEN: string = \"Kq7Lm2Xw9Rt4Vz8Pn3Bd6Hc1Jf5Gs0YaQe2Tu6Iw\";\n",
             "zendesk-api-token",
         ),
         (
