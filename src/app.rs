@@ -50,6 +50,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn scan_command(args: ScanArgs) -> Result<ExitCode> {
+    if args.pre_receive {
+        let input = std::io::read_to_string(std::io::stdin())
+            .context("cannot read the refs being pushed from stdin")?;
+        return crate::server::pre_receive(&input, args.no_redact);
+    }
     let target = if let Some(remote) = &args.pre_push {
         let input = std::io::read_to_string(std::io::stdin())
             .context("cannot read the refs being pushed from stdin")?;

@@ -6,7 +6,8 @@
 //! (and alone decides redaction), and [`report`] prints them. [`scan`] wires
 //! one scan together and applies the [`baseline`]; [`pipeline`] scans many
 //! blobs of a repository in parallel; [`hooks`] installs the git hooks and
-//! [`doctor`] checks them; [`app`] maps commands to exit codes.
+//! [`doctor`] checks them; [`server`] runs the pre-receive check on a git
+//! server; [`app`] maps commands to exit codes.
 
 pub mod app;
 pub mod baseline;
@@ -24,4 +25,5 @@ pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod server;
 pub mod source;

@@ -130,7 +130,7 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
 }
 
 /// The files at the top of a repository that configure a scan of it.
-const TOP_FILES: [&str; 4] = [
+pub const TOP_FILES: [&str; 4] = [
     CONFIG_FILE_NAME,
     GITLEAKS_CONFIG_NAME,
     GITLEAKS_IGNORE_NAME,
@@ -230,8 +230,19 @@ fn scan_commits(request: &ScanRequest, selection: &CommitSelection) -> Result<Sc
                 .transpose()
         })?,
     };
-    let engine = Engine::from_config(config.as_ref())?;
-    let outcome = history::scan_history(&repo, selection, &engine, request.progress)?;
+    scan_commits_with(&repo, config.as_ref(), selection, request.progress)
+}
+
+/// Scans commits with a config the caller chose (the server and CI take it
+/// from a commit the change cannot alter). No baseline is applied.
+pub fn scan_commits_with(
+    repo: &GitRepo,
+    config: Option<&LoadedConfig>,
+    selection: &CommitSelection,
+    progress: bool,
+) -> Result<ScanReport> {
+    let engine = Engine::from_config(config)?;
+    let outcome = history::scan_history(repo, selection, &engine, progress)?;
     let mut findings = outcome.findings;
     sort_findings(&mut findings);
     let (rules, warnings) = engine_info(&engine);
@@ -294,7 +305,9 @@ fn load_baseline(request: &ScanRequest, staged: Option<&StagedTop>) -> Result<Op
 
 /// `.leakgate.toml`, or failing that a gitleaks config, plus
 /// `.gitleaksignore` entries, each read with `read`.
-fn config_from(read: impl Fn(&str) -> Result<Option<SourceText>>) -> Result<Option<LoadedConfig>> {
+pub fn config_from(
+    read: impl Fn(&str) -> Result<Option<SourceText>>,
+) -> Result<Option<LoadedConfig>> {
     let mut config = match read(CONFIG_FILE_NAME)? {
         Some(source) => Some(LoadedConfig::parse(source)?),
         None => match read(GITLEAKS_CONFIG_NAME)? {

@@ -524,7 +524,9 @@ fn scan_blobs(
     blobs
         .par_iter()
         .map_init(
-            || Repository::open(&git_dir),
+            // From the environment like the main handle, so objects git
+            // names there (a pre-receive hook's quarantine) are found too.
+            Repository::open_from_env,
             |repo, blob| {
                 let repo = repo.as_ref().map_err(|e| {
                     anyhow!(

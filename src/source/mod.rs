@@ -2,9 +2,12 @@
 //! (the staged index, files on disk, commits in history) into [`ScanInput`]s for the engine and
 //! knows nothing about rules or reports.
 
+pub mod ci;
+pub mod committed;
 pub mod diff;
 pub mod files;
 pub mod history;
+pub mod pre_receive;
 pub mod push;
 pub mod repo;
 pub mod staged;

@@ -15,6 +15,7 @@ mod hook_managers;
 mod install;
 mod output;
 mod pre_push;
+mod pre_receive;
 mod precommit_framework;
 mod repo_states;
 mod reports;
