@@ -14,7 +14,7 @@ use crate::path::{escape_for_terminal, escape_lines_for_terminal};
 use crate::report::{self, Format, ReportOptions};
 use crate::scan::{self, BaselineSource, ScanRequest, Target};
 use crate::source::history::{CommitSelection, Tips};
-use crate::source::push;
+use crate::source::{ci, push};
 use crate::{doctor, hooks, rules};
 
 pub const EXIT_CLEAN: u8 = 0;
@@ -74,18 +74,25 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
             exclude_remote: None,
         })
     } else if args.staged || args.paths.is_empty() {
-        Target::Staged { only: args.paths }
+        Target::Staged {
+            only: args.paths.clone(),
+        }
     } else {
-        Target::Files(args.paths)
+        Target::Files(args.paths.clone())
     };
-    let report = scan::run(&ScanRequest {
-        target,
-        config: args.config,
-        baseline: args
-            .baseline
-            .map_or(BaselineSource::Repository, BaselineSource::File),
-        progress: true,
-    })?;
+    let report = if args.ci {
+        ci_scan(&args)?
+    } else {
+        scan::run(&ScanRequest {
+            target,
+            config: args.config.clone(),
+            baseline: args
+                .baseline
+                .clone()
+                .map_or(BaselineSource::Repository, BaselineSource::File),
+            progress: true,
+        })?
+    };
     print_warnings(&report.warnings);
     let color = match args.color {
         ColorChoice::Always => true,
@@ -114,6 +121,49 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
     } else {
         EXIT_FINDINGS
     }))
+}
+
+/// `--ci`: the change the CI job runs for, with the config and baseline of
+/// its base (or `--config` / `--baseline`).
+fn ci_scan(args: &ScanArgs) -> Result<scan::ScanReport> {
+    let range = ci::detect(
+        &|name| std::env::var(name).ok(),
+        args.since_commit.as_deref(),
+    )?;
+    let prepared = ci::prepare(range)?;
+    let describe = |id: &str| escape_for_terminal(id.get(..12).unwrap_or(id).as_bytes());
+    let range = &prepared.range;
+    let what = match (&range.head, &range.base) {
+        (None, _) => "a deleted ref: no commits to scan".to_string(),
+        (Some(head), Some(base)) => format!("commits {}..{}", describe(base), describe(head)),
+        (Some(head), None) => format!(
+            "the commits of {} on no other branch of origin",
+            describe(head)
+        ),
+    };
+    let config_from = match (&args.config, &prepared.config_from) {
+        (Some(path), _) => path.display().to_string(),
+        (None, Some(commit)) => format!("the config of {}", describe(commit)),
+        (None, None) => "the built-in rules (the change has no base commit)".to_string(),
+    };
+    eprintln!(
+        "leakgate: {}: scanning {what}, with {config_from}",
+        range.provenance
+    );
+    let repo = crate::source::repo::GitRepo::open_from_env()?;
+    let config = match &args.config {
+        Some(path) => Some(LoadedConfig::load(path)?),
+        None => prepared.committed.config,
+    };
+    let mut report = scan::scan_commits_with(&repo, config.as_ref(), &prepared.selection, false)?;
+    let baseline = match &args.baseline {
+        Some(path) => Some(Baseline::read(path)?),
+        None => prepared.committed.baseline,
+    };
+    if let Some(baseline) = baseline {
+        report.baselined = baseline.filter(&mut report.findings);
+    }
+    Ok(report)
 }
 
 /// Config settings that could not be applied: on stderr, so reports on

@@ -1,8 +1,9 @@
-//! Reports: one writer per output format (human, JSON, SARIF) over the same
+//! Reports: one writer per output format (human, JSON, SARIF, GitLab) over the same
 //! [`ScanReport`].
 //! Writers only format; redaction is decided by `reveal` and done by
 //! [`crate::finding::Secret`].
 
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod sarif;
@@ -19,6 +20,8 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,
+    /// GitLab's secret-detection report (gl-secret-detection-report.json).
+    Gitlab,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -39,5 +42,6 @@ pub fn write(
         Format::Human => human::write(report, options, out),
         Format::Json => json::write(report, options, out),
         Format::Sarif => sarif::write(report, options, out),
+        Format::Gitlab => gitlab::write(report, options, out),
     }
 }

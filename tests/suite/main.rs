@@ -4,6 +4,7 @@
 mod util;
 
 mod baseline;
+mod ci_mode;
 mod commit_hook;
 mod config;
 mod content;
