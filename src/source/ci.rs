@@ -324,7 +324,7 @@ fn ensure_history(head: &str, base: Option<&str>, exclude: &[String]) -> Result<
             (true, 0) => None,
             (false, n) if n < FETCH_DEPTHS.len() => Some(format!("--depth={}", FETCH_DEPTHS[n])),
             (false, n) if n == FETCH_DEPTHS.len() => Some("--unshallow".to_string()),
-            _ => return Err(incomplete(head, base, &missing)),
+            _ => return Err(incomplete(head, base, &missing, None)),
         };
         fetches += 1;
         let ids = if shallow.is_empty() {
@@ -333,12 +333,17 @@ fn ensure_history(head: &str, base: Option<&str>, exclude: &[String]) -> Result<
             &wanted
         };
         if let Err(err) = fetch(ids, depth) {
-            return Err(incomplete(head, base, &missing).context(format!("{err:#}")));
+            return Err(incomplete(head, base, &missing, Some(&err)));
         }
     }
 }
 
-fn incomplete(head: &str, base: Option<&str>, missing: &[&str]) -> anyhow::Error {
+fn incomplete(
+    head: &str,
+    base: Option<&str>,
+    missing: &[&str],
+    fetch_error: Option<&anyhow::Error>,
+) -> anyhow::Error {
     let what = match (missing.is_empty(), base) {
         (false, _) => format!("commit {} is not in this clone", missing.join(" and ")),
         (true, Some(base)) => {
@@ -346,8 +351,12 @@ fn incomplete(head: &str, base: Option<&str>, missing: &[&str]) -> anyhow::Error
         }
         (true, None) => format!("the history of {head} is cut off by a shallow clone"),
     };
+    let fetched = match fetch_error {
+        Some(err) => format!(" ({err:#})"),
+        None => String::new(),
+    };
     anyhow!(
-        "{what}, and fetching it from origin did not help, so the change cannot be scanned.\n\
+        "{what}, and fetching it from origin did not help{fetched}, so the change cannot be scanned.\n\
          Check out the full history: `fetch-depth: 0` in actions/checkout (GitHub Actions), \
          `GIT_DEPTH: 0` in the job's variables (GitLab CI)"
     )
