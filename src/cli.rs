@@ -78,7 +78,10 @@ pub struct ScanArgs {
     #[arg(long, num_args = 1..=2, value_names = ["REMOTE", "URL"], conflicts_with_all = ["staged", "paths"])]
     pub pre_push: Option<Vec<String>>,
     /// Scan what a push brings to this server, from git's pre-receive lines on stdin (what the pre-receive hook runs).
-    #[arg(long, conflicts_with_all = ["staged", "paths", "pre_push", "history", "since_commit", "ci"])]
+    #[arg(
+        long,
+        conflicts_with_all = ["staged", "paths", "pre_push", "history", "since_commit", "ci", "report_path", "baseline", "config"]
+    )]
     pub pre_receive: bool,
     /// Scan the commits of the change a CI job runs for (GitHub Actions, GitLab CI, or --since-commit).
     #[arg(long, conflicts_with_all = ["staged", "paths", "pre_push", "history"])]

@@ -126,6 +126,22 @@ fn github_pull_request_scans_only_the_pull_requests_commits() {
 }
 
 #[test]
+fn what_a_ci_log_shows_for_a_leaky_pull_request() {
+    let project = Project::new();
+    let (main, feature) = project.leaky_feature();
+    let ci = project.checkout("feature", &[]);
+    let env = github_event(&ci, "pull_request", pull_request(&main, &feature));
+    let out = run_ci(&ci, &pairs(&env), &["--color", "never"]);
+    assert_blocked_by_finding(&out);
+    insta::with_settings!({filters => vec![
+        (r"\b[0-9a-f]{12,40}\b", "[commit]"),
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)", "[date]"),
+    ]}, {
+        insta::assert_snapshot!("ci_pull_request_log", text(&out));
+    });
+}
+
+#[test]
 fn github_clean_pull_request_passes() {
     let project = Project::new();
     let main = project.dev.rev_parse("main");
