@@ -150,12 +150,12 @@ fn ci_scan(args: &ScanArgs) -> Result<scan::ScanReport> {
         "leakgate: {}: scanning {what}, with {config_from}",
         range.provenance
     );
-    let repo = crate::source::repo::GitRepo::open_from_env()?;
     let config = match &args.config {
         Some(path) => Some(LoadedConfig::load(path)?),
         None => prepared.committed.config,
     };
-    let mut report = scan::scan_commits_with(&repo, config.as_ref(), &prepared.selection, false)?;
+    let mut report =
+        scan::scan_commits_with(&prepared.repo, config.as_ref(), &prepared.selection, false)?;
     let baseline = match &args.baseline {
         Some(path) => Some(Baseline::read(path)?),
         None => prepared.committed.baseline,
@@ -250,7 +250,7 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
     let path = match args.baseline {
         Some(path) => path,
         None => {
-            let repo = crate::source::repo::GitRepo::open_from_env()?;
+            let repo = crate::git::Repo::discover()?;
             let top = repo.workdir().ok_or_else(|| {
                 anyhow::anyhow!(
                     "a bare repository has no working tree for {BASELINE_FILE_NAME}; give the file with --baseline FILE"

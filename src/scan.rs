@@ -11,11 +11,12 @@ use crate::config::gitleaks::{self, GITLEAKS_CONFIG_NAME, GITLEAKS_IGNORE_NAME};
 use crate::config::{CONFIG_FILE_NAME, LoadedConfig, SourceText};
 use crate::engine::{Engine, ScanInput, ScanOutcome};
 use crate::finding::{Finding, sort_findings};
+use crate::git::{ObjectId, Repo};
 use crate::path::RepoPath;
 use crate::pipeline;
+use crate::progress::Progress;
 use crate::source::history::{self, CommitSelection};
 use crate::source::push::{self, RefUpdate};
-use crate::source::repo::GitRepo;
 use crate::source::staged::{HeadFiles, StagedDiff};
 use crate::source::{Sink, files, staged};
 
@@ -110,13 +111,23 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
             files::scan_files(paths, &mut collector)?;
             (collector.finish(false), None)
         }
-        Target::History(selection) => (scan_commits(request, selection)?, None),
+        Target::History(selection) => {
+            let repo = Repo::discover()?;
+            let (report, baseline) = scan_commits(request, &repo, selection, repo.head())?;
+            (report, Some(baseline))
+        }
         Target::PrePush { remote, updates } => {
-            let repo = GitRepo::open_from_env()?;
+            let repo = Repo::discover()?;
             let selection = push::commits_to_push(&repo, remote, updates)?;
-            let mut report = scan_commits(request, &selection)?;
+            // The commits pushed are judged by the config the pushed tip
+            // commits (the first ref's), else HEAD's.
+            let tip = match updates.iter().find(|u| !u.is_deletion()) {
+                Some(update) => repo.resolve_commit(&update.local_sha)?,
+                None => repo.head(),
+            };
+            let (mut report, baseline) = scan_commits(request, &repo, &selection, tip)?;
             report.push = true;
-            (report, None)
+            (report, Some(baseline))
         }
     };
     let baseline = match staged_baseline {
@@ -144,9 +155,13 @@ pub const TOP_FILES: [&str; 4] = [
 /// the built-in rules alone, right for every repository without a config)
 /// and finds the configuring files in HEAD's tree.
 fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, Option<Baseline>)> {
-    let repo = GitRepo::open_from_env()?;
-    let pathspecs = repo.repo_relative(only)?;
+    let repo = Repo::discover()?;
+    let pathspecs = staged::index_paths(&repo, only)?;
     let pending = staged::start(&repo, &pathspecs)?;
+    let pending_unchanged = match pathspecs.is_empty() {
+        true => None,
+        false => Some(staged::start_index_files(&pathspecs)?),
+    };
     // A listing limited to the named paths says nothing of the config.
     let pending_top = match pathspecs.is_empty() {
         true => None,
@@ -179,11 +194,19 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
         Some(config) => Engine::from_config(Some(&config))?,
         None => early_engine?,
     };
-    let jobs = diff.changes().into_iter().map(|c| c.into_job()).collect();
-    let open = || Ok(GitRepo::open_from_env()?.repo);
-    let scanned = pipeline::scan_blobs(&repo.repo, open, &engine, jobs)?;
+    let changes = diff.changes();
+    let unchanged = match pending_unchanged {
+        Some(pending) => pending.wait(&changes)?,
+        None => Vec::new(),
+    };
+    let jobs = changes
+        .into_iter()
+        .map(|c| c.into_job())
+        .chain(unchanged)
+        .collect();
+    let scanned = pipeline::scan(repo.objects(), &engine, jobs, &Progress::hidden())?;
     let mut collector = Collector::new(&engine);
-    for blob in scanned {
+    for blob in scanned.into_iter().flatten() {
         collector.record(blob.path, blob.size, blob.outcome);
     }
     let report = collector.finish(true);
@@ -196,7 +219,7 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
 
 /// The configuring files of a staged scan, as the commit will have them.
 struct StagedTop<'a> {
-    repo: &'a GitRepo,
+    repo: &'a Repo,
     /// A listing of staged changes that covers [`TOP_FILES`].
     diff: &'a StagedDiff,
     head: HeadFiles,
@@ -219,24 +242,55 @@ impl StagedTop<'_> {
     }
 }
 
-/// Scans commits with the working tree's config (history is not staged).
-fn scan_commits(request: &ScanRequest, selection: &CommitSelection) -> Result<ScanReport> {
-    let repo = GitRepo::open_from_env()?;
+/// Scans commits with the config and baseline committed in `judge` (the
+/// pushed tip, or HEAD): an uncommitted `.leakgate.toml`, `.gitleaksignore`
+/// or baseline in the working tree never loosens a push or a history scan
+/// unless `--config` or `--baseline` names it.
+fn scan_commits(
+    request: &ScanRequest,
+    repo: &Repo,
+    selection: &CommitSelection,
+    judge: Option<ObjectId>,
+) -> Result<(ScanReport, Option<Baseline>)> {
+    let committed = staged::commit_files(repo, judge, &TOP_FILES)?;
+    let read_committed = |name: &str| -> Result<Option<Vec<u8>>> {
+        committed
+            .blob(name)
+            .map(|id| staged::read_blob(repo, id, name))
+            .transpose()
+    };
+    let short = judge
+        .map(|id| id.to_string()[..12].to_string())
+        .unwrap_or_default();
     let config = match &request.config {
         Some(path) => Some(LoadedConfig::load(path)?),
         None => config_from(|name| {
-            worktree_file(&repo, name)
-                .map(|path| SourceText::read(&path))
+            read_committed(name)?
+                .map(|bytes| {
+                    SourceText::from_bytes(format!("{name} (committed in {short})"), &bytes)
+                })
                 .transpose()
         })?,
     };
-    scan_commits_with(&repo, config.as_ref(), selection, request.progress)
+    let baseline = match &request.baseline {
+        BaselineSource::Repository => read_committed(BASELINE_FILE_NAME)?
+            .map(|bytes| {
+                Baseline::parse(
+                    &format!("{BASELINE_FILE_NAME} (committed in {short})"),
+                    &bytes,
+                )
+            })
+            .transpose()?,
+        _ => load_baseline(request, None)?,
+    };
+    let report = scan_commits_with(repo, config.as_ref(), selection, request.progress)?;
+    Ok((report, baseline))
 }
 
 /// Scans commits with a config the caller chose (the server and CI take it
 /// from a commit the change cannot alter). No baseline is applied.
 pub fn scan_commits_with(
-    repo: &GitRepo,
+    repo: &Repo,
     config: Option<&LoadedConfig>,
     selection: &CommitSelection,
     progress: bool,
@@ -263,7 +317,7 @@ pub fn scan_commits_with(
 }
 
 /// A file at the top of the working tree, if the repository has one there.
-fn worktree_file(repo: &GitRepo, name: &str) -> Option<PathBuf> {
+fn worktree_file(repo: &Repo, name: &str) -> Option<PathBuf> {
     repo.workdir()
         .map(|dir| dir.join(name))
         .filter(|path| path.is_file())
@@ -289,12 +343,8 @@ fn load_baseline(request: &ScanRequest, staged: Option<&StagedTop>) -> Result<Op
                     .map(|path| Baseline::read(&path))
                     .transpose()
             }
-            Target::History(_) | Target::PrePush { .. } => {
-                let repo = GitRepo::open_from_env()?;
-                worktree_file(&repo, BASELINE_FILE_NAME)
-                    .map(|path| Baseline::read(&path))
-                    .transpose()
-            }
+            // The committed baseline is read by `scan_commits`.
+            Target::History(_) | Target::PrePush { .. } => Ok(None),
             Target::Files(_) => {
                 let path = disk_top().join(BASELINE_FILE_NAME);
                 path.is_file().then(|| Baseline::read(&path)).transpose()
@@ -341,7 +391,7 @@ pub fn disk_config() -> Result<Option<LoadedConfig>> {
 /// The top of the enclosing repository's working tree, or the current
 /// directory outside one.
 fn disk_top() -> PathBuf {
-    git2::Repository::open_from_env()
+    Repo::discover()
         .ok()
         .and_then(|r| r.workdir().map(|p| p.to_path_buf()))
         .unwrap_or_else(|| PathBuf::from("."))

@@ -25,8 +25,7 @@ pub mod message;
 pub mod settings;
 
 use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -35,10 +34,10 @@ use anyhow::{Context, Result, anyhow, bail};
 use crate::app::{EXIT_CLEAN, EXIT_FINDINGS};
 use crate::config::LoadedConfig;
 use crate::engine::Engine;
+use crate::git::Repo;
 use crate::scan::{self, ScanReport};
 use crate::source::committed;
 use crate::source::pre_receive::{self, RefUpdate};
-use crate::source::repo::GitRepo;
 use audit::{AuditEvent, AuditRecord};
 use settings::{OnTimeout, ServerSettings};
 
@@ -177,27 +176,11 @@ fn out_of_time(
 
 /// Writes one audit line, to the configured log or the git dir's.
 fn record(settings: &ServerSettings, record: &AuditRecord) -> Result<()> {
-    let git_dir = absolute_git_dir()?;
+    let repo = Repo::discover()?;
     audit::append(
-        &audit::log_path(settings.audit_log.as_deref(), &git_dir),
+        &audit::log_path(settings.audit_log.as_deref(), repo.git_dir()),
         record,
     )
-}
-
-fn absolute_git_dir() -> Result<PathBuf> {
-    let output = Command::new("git")
-        .args(["rev-parse", "--absolute-git-dir"])
-        .output()
-        .context("cannot run git rev-parse (is git installed and on PATH?)")?;
-    if !output.status.success() {
-        bail!(
-            "cannot find the repository's git dir for the audit log: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    Ok(PathBuf::from(
-        String::from_utf8_lossy(&output.stdout).trim_end_matches('\n'),
-    ))
 }
 
 /// The reason of a `leakgate.skip=<reason>` push option, if one was given
@@ -239,9 +222,10 @@ fn parse_skip(options: &[String]) -> Result<Option<String>> {
 /// config and baseline and the server-wide config.
 fn scan_push(updates: &[RefUpdate], settings: &ServerSettings) -> Result<PushScan> {
     let new = pre_receive::new_commits(updates)?;
+    let repo = Repo::discover()?;
     // Before the push, HEAD names the default branch as it was; an empty
     // repository has none, and the built-in rules apply.
-    let committed = committed::config_at("HEAD")?;
+    let committed = committed::config_at(&repo, repo.head())?;
     let server_config = settings
         .config
         .as_deref()
@@ -262,7 +246,6 @@ fn scan_push(updates: &[RefUpdate], settings: &ServerSettings) -> Result<PushSca
             ..ScanReport::default()
         }
     } else {
-        let repo = GitRepo::open_from_env()?;
         scan::scan_commits_with(&repo, config.as_ref(), &new.selection, false)?
     };
     report.push = true;

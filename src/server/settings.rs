@@ -15,10 +15,11 @@
 //! whether `-o leakgate.skip=...` can reach the hook at all.
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
+
+use crate::git;
 
 /// The default budget: GitHub Enterprise Server gives a pre-receive hook 5
 /// seconds in all; half a second is left for git and the hook's start.
@@ -61,15 +62,14 @@ impl Default for ServerSettings {
 impl ServerSettings {
     /// Reads the settings with one `git config` call.
     pub fn load() -> Result<Self> {
-        let output = Command::new("git")
-            .args([
-                "config",
-                "--null",
-                "--get-regexp",
-                r"^(leakgate\.|receive\.advertisepushoptions$)",
-            ])
-            .output()
-            .context("cannot run git config (is git installed and on PATH?)")?;
+        let output = git::command(&[
+            "config",
+            "--null",
+            "--get-regexp",
+            r"^(leakgate\.|receive\.advertisepushoptions$)",
+        ])
+        .output()
+        .context("cannot run git config (is git installed and on PATH?)")?;
         // Exit 1: no such key is set, which leaves every default.
         match output.status.code() {
             Some(0) => ServerSettings::parse(&String::from_utf8_lossy(&output.stdout)),

@@ -23,12 +23,12 @@
 //! the commits and the config; the history source scans them.
 
 use std::collections::HashSet;
-use std::process::Command;
 
 use anyhow::{Context, Result, anyhow, bail};
 
 use super::committed::{self, CommittedConfig};
 use super::history::{CommitSelection, Tips};
+use crate::git::{self, Repo};
 
 /// Where the range came from, for the report's first line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,6 +171,8 @@ fn non_zero(id: String) -> Option<String> {
 
 /// The commits to scan and the config to scan them with.
 pub struct CiScan {
+    /// The repository, as it is after any fetch.
+    pub repo: Repo,
     pub range: ChangeRange,
     pub selection: CommitSelection,
     /// The config and baseline of the change's base.
@@ -185,6 +187,7 @@ pub struct CiScan {
 pub fn prepare(range: ChangeRange) -> Result<CiScan> {
     let Some(head) = range.head.clone() else {
         return Ok(CiScan {
+            repo: Repo::discover()?,
             range,
             selection: nothing(),
             committed: CommittedConfig::default(),
@@ -219,11 +222,14 @@ pub fn prepare(range: ChangeRange) -> Result<CiScan> {
         // far fewer than every other branch.
         exclude = boundary;
     }
+    // Found after fetching, so the object store includes what was fetched.
+    let repo = Repo::discover()?;
     let committed = match &config_from {
-        Some(commit) => committed::config_at(commit)?,
+        Some(commit) => committed::config_at(&repo, repo.resolve_commit(commit)?)?,
         None => CommittedConfig::default(),
     };
     Ok(CiScan {
+        repo,
         selection: CommitSelection {
             tips: Tips::These(vec![head]),
             exclude,
@@ -271,14 +277,16 @@ fn other_remote_branches(own: Option<&str>) -> Result<Vec<String>> {
 /// Fetches origin's branches as remote-tracking refs. A failure is left to
 /// the caller, which then finds no other branch and says what to fetch.
 fn fetch_all_branches() -> Result<()> {
-    let mut cmd = Command::new("git");
-    cmd.args(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head"]);
+    let mut args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head"]
+        .map(String::from)
+        .to_vec();
     if !shallow_commits()?.is_empty() {
         // Enough to meet this branch's own history; deepened later if not.
-        cmd.arg(format!("--depth={}", FETCH_DEPTHS[0]));
+        args.push(format!("--depth={}", FETCH_DEPTHS[0]));
     }
-    cmd.args(["origin", "+refs/heads/*:refs/remotes/origin/*"]);
-    cmd.output()
+    args.extend(["origin", "+refs/heads/*:refs/remotes/origin/*"].map(String::from));
+    git::command(&args)
+        .output()
         .context("cannot run git fetch (is git installed and on PATH?)")?;
     Ok(())
 }
@@ -387,18 +395,20 @@ fn shallow_commits() -> Result<HashSet<String>> {
 }
 
 fn has_commit(id: &str) -> bool {
-    Command::new("git")
-        .args(["cat-file", "-e", &format!("{id}^{{commit}}")])
+    git::command(&["cat-file", "-e", &format!("{id}^{{commit}}")])
         .output()
         .is_ok_and(|o| o.status.success())
 }
 
 /// `git fetch origin <ids>`, with a depth option for a shallow clone.
 fn fetch(ids: &[&str], depth: Option<String>) -> Result<()> {
-    let mut cmd = Command::new("git");
-    cmd.args(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head"]);
-    cmd.args(depth).arg("origin").args(ids);
-    let output = cmd
+    let mut args = ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head"]
+        .map(String::from)
+        .to_vec();
+    args.extend(depth);
+    args.push("origin".into());
+    args.extend(ids.iter().map(|id| id.to_string()));
+    let output = git::command(&args)
         .output()
         .context("cannot run git fetch (is git installed and on PATH?)")?;
     if !output.status.success() {
@@ -410,19 +420,10 @@ fn fetch(ids: &[&str], depth: Option<String>) -> Result<()> {
     Ok(())
 }
 
+/// Runs git and returns its stdout as text.
 fn git(args: &[&str]) -> Result<String> {
-    let output = Command::new("git")
-        .args(args)
-        .output()
-        .context("cannot run git (is git installed and on PATH?)")?;
-    if !output.status.success() {
-        bail!(
-            "git {} failed: {}",
-            args.first().unwrap_or(&""),
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    let doing = format!("run git {}", args.first().unwrap_or(&""));
+    Ok(String::from_utf8_lossy(&git::run(args, &doing)?).into_owned())
 }
 
 #[cfg(test)]

@@ -18,11 +18,10 @@
 //! commits as `--not --all` without listing every ref on a command line.
 //! This module only parses and chooses; it reads no content.
 
-use std::process::Command;
-
 use anyhow::{Context, Result, bail};
 
 use super::history::{CommitSelection, Tips};
+use crate::git;
 
 /// One line of the pre-receive hook's stdin.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,19 +117,11 @@ pub fn new_commits(updates: &[RefUpdate]) -> Result<NewCommits> {
             count: 0,
         });
     }
-    let output = Command::new("git")
-        .args(["rev-list", "--boundary"])
-        .args(&tips)
-        .args(["--not", "--all", "--"])
-        .output()
-        .context("cannot run git rev-list (is git installed and on PATH?)")?;
-    if !output.status.success() {
-        bail!(
-            "cannot list the commits this push brings: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    let (count, boundary) = parse_boundary_list(&output.stdout)?;
+    let mut args = vec!["rev-list".to_string(), "--boundary".to_string()];
+    args.extend(tips.iter().cloned());
+    args.extend(["--not", "--all", "--"].map(String::from));
+    let stdout = git::run(&args, "list the commits this push brings")?;
+    let (count, boundary) = parse_boundary_list(&stdout)?;
     if count > 0 {
         selection.tips = Tips::These(tips);
         selection.exclude = boundary;

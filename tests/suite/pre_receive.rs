@@ -459,7 +459,6 @@ fn the_audit_log_goes_where_the_server_config_names() {
 }
 
 #[test]
-#[ignore = "libgit2 cannot open this repository format yet; needs the git module's object reader"]
 fn a_reftable_repository_is_checked_like_any_other() {
     let server = Server::with_init(&["--ref-format=reftable"]);
     let before = server.server_ref("refs/heads/main");
@@ -472,7 +471,6 @@ fn a_reftable_repository_is_checked_like_any_other() {
 }
 
 #[test]
-#[ignore = "libgit2 cannot open this repository format yet; needs the git module's object reader"]
 fn a_sha256_repository_is_checked_like_any_other() {
     let server = Server::with_init(&["--object-format=sha256"]);
     let before = server.server_ref("refs/heads/main");
