@@ -221,24 +221,18 @@ fn parse_skip(options: &[String]) -> Result<Option<String>> {
 /// Finds and scans the commits the push brings, with the default branch's
 /// config and baseline and the server-wide config.
 fn scan_push(updates: &[RefUpdate], settings: &ServerSettings) -> Result<PushScan> {
-    let new = pre_receive::new_commits(updates)?;
-    let repo = Repo::discover()?;
-    // Before the push, HEAD names the default branch as it was; an empty
-    // repository has none, and the built-in rules apply.
-    let committed = committed::config_at(&repo, repo.head())?;
-    let server_config = settings
-        .config
-        .as_deref()
-        .map(|path| {
-            LoadedConfig::load(path).with_context(|| {
-                format!(
-                    "cannot use the server-wide config named by git config leakgate.config ({})",
-                    path.display()
-                )
-            })
-        })
-        .transpose()?;
-    let config = layered(committed.config, server_config)?;
+    // git walks the refs for the new commits while this thread reads the
+    // config: on a one-commit push the two take about as long.
+    let (new, read) = std::thread::scope(|scope| {
+        let listing = scope.spawn(|| pre_receive::new_commits(updates));
+        let read = read_config(settings);
+        let new = listing
+            .join()
+            .unwrap_or_else(|_| Err(anyhow!("listing the pushed commits failed")));
+        (new, read)
+    });
+    let new = new?;
+    let (repo, committed, config) = read?;
     let mut report = if new.count == 0 {
         ScanReport {
             commits: Some(0),
@@ -256,6 +250,30 @@ fn scan_push(updates: &[RefUpdate], settings: &ServerSettings) -> Result<PushSca
         report,
         new_commits: new.count,
     })
+}
+
+/// The repository, the config and baseline of its default branch (`HEAD`
+/// before the push: an empty repository has none, and the built-in rules
+/// apply), and those layered with the server-wide config file.
+fn read_config(
+    settings: &ServerSettings,
+) -> Result<(Repo, committed::CommittedConfig, Option<LoadedConfig>)> {
+    let repo = Repo::discover()?;
+    let mut committed = committed::config_at(&repo, repo.head())?;
+    let server_config = settings
+        .config
+        .as_deref()
+        .map(|path| {
+            LoadedConfig::load(path).with_context(|| {
+                format!(
+                    "cannot use the server-wide config named by git config leakgate.config ({})",
+                    path.display()
+                )
+            })
+        })
+        .transpose()?;
+    let config = layered(committed.config.take(), server_config)?;
+    Ok((repo, committed, config))
 }
 
 /// The repository's config with the server-wide one added: the rules of
