@@ -18,7 +18,7 @@ use crate::progress::Progress;
 use crate::source::history::{self, CommitSelection};
 use crate::source::push::{self, RefUpdate};
 use crate::source::staged::{HeadFiles, StagedDiff};
-use crate::source::{Sink, files, staged};
+use crate::source::{Sink, commit_msg, files, staged};
 
 /// What to scan.
 #[derive(Debug, Clone)]
@@ -34,6 +34,8 @@ pub enum Target {
         remote: String,
         updates: Vec<RefUpdate>,
     },
+    /// A commit message file (the `commit-msg` hook's argument).
+    CommitMessage(PathBuf),
 }
 
 /// Which baseline's accepted findings to leave out.
@@ -91,6 +93,8 @@ pub struct ScanReport {
     pub push: bool,
     /// Findings left out because the baseline accepts them.
     pub baselined: u64,
+    /// True for a commit message scan, where findings block a commit.
+    pub message: bool,
 }
 
 pub fn run(request: &ScanRequest) -> Result<ScanReport> {
@@ -129,6 +133,7 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
             report.push = true;
             (report, Some(baseline))
         }
+        Target::CommitMessage(file) => (scan_commit_message(request, file)?, None),
     };
     let baseline = match staged_baseline {
         Some(baseline) => baseline,
@@ -316,6 +321,24 @@ pub fn scan_commits_with(
     })
 }
 
+/// Scans a commit message file with the working tree's config, as one text
+/// whose every line is new, reported at [`commit_msg::LOCATION`].
+// When the pipeline has a job kind for text that is not a blob, this is
+// one such job.
+fn scan_commit_message(request: &ScanRequest, file: &std::path::Path) -> Result<ScanReport> {
+    let config = match &request.config {
+        Some(path) => Some(LoadedConfig::load(path)?),
+        None => disk_config()?,
+    };
+    let engine = Engine::from_config(config.as_ref())?;
+    let text = commit_msg::read(file)?;
+    let mut collector = Collector::new(&engine);
+    collector.blob(ScanInput::whole(RepoPath::new(commit_msg::LOCATION), &text))?;
+    let mut report = collector.finish(false);
+    report.message = true;
+    Ok(report)
+}
+
 /// A file at the top of the working tree, if the repository has one there.
 fn worktree_file(repo: &Repo, name: &str) -> Option<PathBuf> {
     repo.workdir()
@@ -345,6 +368,12 @@ fn load_baseline(request: &ScanRequest, staged: Option<&StagedTop>) -> Result<Op
             }
             // The committed baseline is read by `scan_commits`.
             Target::History(_) | Target::PrePush { .. } => Ok(None),
+            Target::CommitMessage(_) => {
+                let repo = Repo::discover()?;
+                worktree_file(&repo, BASELINE_FILE_NAME)
+                    .map(|path| Baseline::read(&path))
+                    .transpose()
+            }
             Target::Files(_) => {
                 let path = disk_top().join(BASELINE_FILE_NAME);
                 path.is_file().then(|| Baseline::read(&path)).transpose()

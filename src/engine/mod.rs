@@ -171,6 +171,7 @@ impl CompiledRule {
             secret_in_line: 0..0,
             commit: input.commit.clone(),
             file_rule: false,
+            hidden_in_line: Vec::new(),
         }
     }
 
@@ -240,6 +241,8 @@ struct Hit {
     /// reported, and it claims the text even against earlier generic rules,
     /// because a known format that fails its own check is not a secret.
     format_rejected: bool,
+    /// The part of the blob the finding keeps as its line, for display.
+    excerpt: Range<usize>,
 }
 
 impl Engine {
@@ -460,6 +463,9 @@ impl Engine {
 
         let text = BlobText::new(content);
         let lines = || text.lines();
+        // Every rule match, whatever becomes of it: each is masked wherever
+        // a finding's line shows it (see `mask_candidates`).
+        let mut candidates = Vec::new();
         let keywords = self.prefilter.scan(content);
         for &rule_index in &keywords.triggered {
             let rule = &self.rules[rule_index];
@@ -493,12 +499,14 @@ impl Engine {
                     if secret.is_empty() {
                         return;
                     }
+                    candidates.push(secret.clone());
                     if let Some(hit) = self.confirm(rule, input, &path_text, &text, secret, whole) {
                         hits.push(hit);
                     }
                 })
                 .map_err(|err| anyhow!("rule {} has an invalid regex: {err}", rule.spec.id()))?;
         }
+        mask_candidates(&mut hits, candidates);
         Ok(ScanOutcome {
             findings: prefer_specific(hits),
             skipped: None,
@@ -579,6 +587,7 @@ impl Engine {
                 generic: rule.spec.generic,
                 allowed: false,
                 format_rejected: false,
+                excerpt: 0..0,
             });
         }
         Ok(())
@@ -643,7 +652,7 @@ impl Engine {
             finding: Finding {
                 start,
                 end,
-                line: text.content[excerpt].to_vec(),
+                line: text.content[excerpt.clone()].to_vec(),
                 secret_in_line: in_line_start..in_line_end.max(in_line_start),
                 ..rule.finding_in(input, secret)
             },
@@ -651,6 +660,7 @@ impl Engine {
             generic: rule.spec.generic,
             allowed,
             format_rejected,
+            excerpt,
         })
     }
 
@@ -756,7 +766,7 @@ fn validate_custom_rule(spec: &RuleSpec, source: &SourceText) -> Result<()> {
         }
         (Some(regex), _) => {
             let compiled = matcher::compile(regex.get_ref())
-                .map_err(|e| source.error_at(regex.span(), &format!("invalid regex: {e}")))?;
+                .map_err(|e| source.regex_error_at(regex, "invalid regex", &e))?;
             let groups = matcher::captures_len(&compiled);
             if let Some(group) = spec.secret_group
                 && group >= groups
@@ -774,7 +784,7 @@ fn validate_custom_rule(spec: &RuleSpec, source: &SourceText) -> Result<()> {
     }
     for path in spec.path.iter().chain(spec.path_exclude.iter()) {
         matcher::compile_path(path.get_ref())
-            .map_err(|e| source.error_at(path.span(), &format!("invalid path regex: {e}")))?;
+            .map_err(|e| source.regex_error_at(path, "invalid path regex", &e))?;
     }
     Ok(())
 }
@@ -802,6 +812,32 @@ fn near_new_lines<'c>(
             new_bytes.get(i).is_some_and(|b| b.start < region.end)
         })
         .collect()
+}
+
+/// Records on each hit where the rule matches on its displayed line lie, so
+/// reports mask every one of them, whether it is reported or not: a secret
+/// that an allowlist, the baseline or `.gitleaksignore` accepts, or that a
+/// filter dropped, is still printed beside another finding on its line.
+fn mask_candidates(hits: &mut [Hit], mut candidates: Vec<Range<usize>>) {
+    if hits.is_empty() {
+        return;
+    }
+    candidates.sort_by_key(|c| (c.start, c.end));
+    candidates.dedup();
+    let longest = candidates.iter().map(|c| c.len()).max().unwrap_or(0);
+    for hit in hits.iter_mut().filter(|h| !h.finding.file_rule) {
+        let excerpt = hit.excerpt.clone();
+        // Candidates are sorted by start, and none is longer than `longest`.
+        let from = candidates.partition_point(|c| c.start + longest <= excerpt.start);
+        hit.finding.hidden_in_line = candidates[from..]
+            .iter()
+            .take_while(|c| c.start < excerpt.end)
+            .filter(|c| c.end > excerpt.start)
+            .map(|c| {
+                c.start.max(excerpt.start) - excerpt.start..c.end.min(excerpt.end) - excerpt.start
+            })
+            .collect();
+    }
 }
 
 /// Drops a generic rule's hit where a specific rule matched overlapping

@@ -5,6 +5,7 @@
 //! everything about the repository and knows nothing about rules or reports.
 
 pub mod ci;
+pub mod commit_msg;
 pub mod committed;
 pub mod diff;
 pub mod files;

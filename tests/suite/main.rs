@@ -19,6 +19,7 @@ mod output;
 mod pre_push;
 mod pre_receive;
 mod precommit_framework;
+mod regression;
 mod repo_formats;
 mod repo_states;
 mod reports;
