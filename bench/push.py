@@ -9,15 +9,18 @@ Cases:
              corpus's main branch: the everyday push.
   push-1000  1,000 new commits of new history onto the same branch, each
              changing one file.
-Both bare repositories are copies of the `history` corpus. Before each
-run, `main` is set back to where it was (not timed), so every run pushes
-the same commits; the hooked and the plain push alternate, so both see the
-same load on a shared machine. The table shows medians and the difference
-of the medians, which is what the hook adds to a push.
+The bare repositories are copies of the `history` corpus: one with
+leakgate's hook, one with no hook, and one whose pre-receive hook only
+reads its input (what git itself spends on running any pre-receive hook:
+the quarantine, starting a shell). Before each run the branch is set back
+(not timed), so every run pushes the same commits; the three pushes
+alternate, so all see the same load on a shared machine. The table shows
+medians of wall and CPU time; "added" is leakgate's median minus the no-hook median, and
+"by leakgate" its median minus the trivial hook's.
 """
 
 import os
-import shutil
+import resource
 import statistics
 import subprocess
 import sys
@@ -58,13 +61,18 @@ def new_history(work, count):
 
 
 def timed_push(work, remote, tip, branch):
+    """Returns the push's wall time and CPU time (user + system of git push
+    and everything it ran: receive-pack and the hook included)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(["git", "push", "-q", remote, f"{tip}:refs/heads/{branch}"], cwd=work,
                             capture_output=True)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         raise SystemExit(f"git push to {remote} failed:\n{result.stderr.decode()}")
-    return wall
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu
 
 
 def main():
@@ -81,32 +89,41 @@ def main():
         base = git("rev-parse", "HEAD", cwd=work).decode().strip()
         branch = git("symbolic-ref", "--short", "HEAD", cwd=work).decode().strip()
         hooked, plain = os.path.join(tmp, "hooked.git"), os.path.join(tmp, "plain.git")
-        for bare in (hooked, plain):
+        trivial = os.path.join(tmp, "trivial.git")
+        for bare in (hooked, plain, trivial):
             git("clone", "-q", "--bare", "--no-local", source, bare)
             git("symbolic-ref", "HEAD", f"refs/heads/{branch}", cwd=bare)
         hook = os.path.join(hooked, "hooks", "pre-receive")
         with open(hook, "w") as f:
             f.write(f"#!/bin/sh\nexec '{binary}' scan --pre-receive\n")
         os.chmod(hook, 0o755)
+        hook = os.path.join(trivial, "hooks", "pre-receive")
+        with open(hook, "w") as f:
+            f.write("#!/bin/sh\nexec cat >/dev/null\n")
+        os.chmod(hook, 0o755)
         for case in cases:
             if case not in RUNS:
                 raise SystemExit(f"unknown case {case!r}")
             tip = new_history(work, COMMITS[case])
-            samples = {hooked: [], plain: []}
+            samples = {hooked: [], plain: [], trivial: []}
             for i in range(WARMUP[case] + RUNS[case]):
-                for remote in (hooked, plain):
+                for remote in (hooked, plain, trivial):
                     git("update-ref", f"refs/heads/{branch}", base, cwd=remote)
-                    wall = timed_push(work, remote, tip, branch)
                     if i >= WARMUP[case]:
-                        samples[remote].append(wall)
-            with_hook = statistics.median(samples[hooked])
-            without = statistics.median(samples[plain])
-            rows.append((case, with_hook, without))
+                        samples[remote].append(timed_push(work, remote, tip, branch))
+                    else:
+                        timed_push(work, remote, tip, branch)
+            remotes = (hooked, plain, trivial)
+            walls = [statistics.median(w for w, _ in samples[r]) for r in remotes]
+            cpus = [statistics.median(c for _, c in samples[r]) for r in remotes]
+            rows.append((case, walls, cpus))
             print(f"  measured {case}", file=sys.stderr)
-    print(f"{'case':<10} {'hooked':>10} {'no hook':>10} {'added':>10}")
-    for case, with_hook, without in rows:
-        print(f"{case:<10} {with_hook * 1000:>8.1f}ms {without * 1000:>8.1f}ms "
-              f"{(with_hook - without) * 1000:>8.1f}ms")
+    print(f"{'case':<10} {'':<5} {'leakgate':>10} {'no hook':>10} {'trivial':>10} {'added':>10} {'by leakgate':>12}")
+    for case, walls, cpus in rows:
+        for kind, (ours, none, cat) in (("wall", walls), ("cpu", cpus)):
+            print(f"{case:<10} {kind:<5} {ours * 1000:>8.1f}ms {none * 1000:>8.1f}ms {cat * 1000:>8.1f}ms "
+                  f"{(ours - none) * 1000:>8.1f}ms {(ours - cat) * 1000:>10.1f}ms")
+    print("cpu: user + system time of git push and everything it ran, the hook included")
     print(f"medians of {', '.join(f'{c}: {RUNS[c]}' for c in cases)} runs after warm-up; "
           f"{os.cpu_count()} cores; load average before: {load_before:.2f}")
 
