@@ -29,13 +29,13 @@ pub enum Target {
     Files(Vec<PathBuf>),
     /// Commits, each finding attributed to the commit that added it.
     History(CommitSelection),
+    /// A commit message file, as the commit-msg hook gets it.
+    CommitMessage(PathBuf),
     /// The commits a push would send to `remote`, from git's pre-push lines.
     PrePush {
         remote: String,
         updates: Vec<RefUpdate>,
     },
-    /// A commit message file (the `commit-msg` hook's argument).
-    CommitMessage(PathBuf),
 }
 
 /// Which baseline's accepted findings to leave out.
@@ -87,6 +87,8 @@ pub struct ScanReport {
     pub rules: Vec<RuleInfo>,
     /// Config settings that were read but could not be applied.
     pub warnings: Vec<String>,
+    /// One line per item a summary line of `warnings` counts (`--verbose`).
+    pub warning_details: Vec<String>,
     /// History and push scans: how many commits were scanned.
     pub commits: Option<u64>,
     /// True for pre-push scans, where findings block a push.
@@ -142,6 +144,9 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
     if let Some(baseline) = baseline {
         report.baselined = baseline.filter(&mut report.findings);
     }
+    report
+        .findings
+        .retain(|f| !crate::baseline::is_bookkeeping_id(f));
     Ok(report)
 }
 
@@ -305,10 +310,12 @@ pub fn scan_commits_with(
     let mut findings = outcome.findings;
     sort_findings(&mut findings);
     let (rules, warnings) = engine_info(&engine);
+    let warning_details = engine.config_warning_details().to_vec();
     Ok(ScanReport {
         findings,
         rules,
         warnings,
+        warning_details,
         files: outcome.files,
         bytes: outcome.bytes,
         skipped: outcome
@@ -444,6 +451,7 @@ impl<'e> Collector<'e> {
         self.report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         self.report.staged = staged;
         (self.report.rules, self.report.warnings) = engine_info(self.engine);
+        self.report.warning_details = self.engine.config_warning_details().to_vec();
         self.report
     }
 }

@@ -220,6 +220,8 @@ pub struct Engine {
     max_file_size: Option<u64>,
     /// What the config asked for that could not be applied.
     config_warnings: Vec<String>,
+    /// What the summary lines among `config_warnings` sum up.
+    config_warning_details: Vec<String>,
     /// Search every triggered rule over the whole blob, ignoring keyword
     /// regions: the reference the region search is tested against.
     whole_blobs_only: bool,
@@ -292,6 +294,7 @@ impl Engine {
             ignored: Vec::new(),
             max_file_size: None,
             config_warnings: Vec::new(),
+            config_warning_details: Vec::new(),
             whole_blobs_only: false,
             file_name_rules,
             file_names: OnceLock::new(),
@@ -363,12 +366,45 @@ impl Engine {
         }
         let mut engine = Engine::from_specs(specs, allowlists)?;
         engine.config_warnings = config.warnings.clone();
-        for entry in &config.ignored {
-            if !engine.rules.iter().any(|r| r.spec.id() == entry.rule_id) {
+        engine.config_warning_details = config.warning_details.clone();
+        let unknown: Vec<_> = config
+            .ignored
+            .iter()
+            .filter(|entry| {
+                !engine
+                    .rules
+                    .iter()
+                    .any(|r| entry.rule_ids.iter().any(|id| id == r.spec.id()))
+            })
+            .collect();
+        let detail = |entry: &crate::config::gitleaks::IgnoredFinding| {
+            format!(
+                "an ignore entry for {}:{} names {:?}, which is neither a leakgate rule nor a gitleaks rule leakgate knows, so it ignores nothing",
+                entry.path, entry.line, entry.rule_id
+            )
+        };
+        match unknown.as_slice() {
+            [] => {}
+            [entry] => engine.config_warnings.push(detail(entry)),
+            entries => {
+                let mut ids: Vec<&str> = entries.iter().map(|e| e.rule_id.as_str()).collect();
+                ids.sort();
+                ids.dedup();
+                let named: Vec<String> = ids.iter().take(5).map(|id| format!("{id:?}")).collect();
+                let more = if ids.len() > 5 {
+                    format!(" and {} more", ids.len() - 5)
+                } else {
+                    String::new()
+                };
                 engine.config_warnings.push(format!(
-                    "an ignore entry for {}:{} names {:?}, which is not a leakgate rule, so it ignores nothing",
-                    entry.path, entry.line, entry.rule_id
+                    "{} ignore entries name rules leakgate has no counterpart for ({}{more}), so they ignore nothing; \
+                     `leakgate rules` lists leakgate's ids, --verbose lists the entries",
+                    entries.len(),
+                    named.join(", ")
                 ));
+                engine
+                    .config_warning_details
+                    .extend(entries.iter().map(|e| detail(e)));
             }
         }
         engine.ignored = config.ignored.clone();
@@ -383,6 +419,12 @@ impl Engine {
     /// Settings from the config that could not be applied, for the report.
     pub fn config_warnings(&self) -> &[String] {
         &self.config_warnings
+    }
+
+    /// One line per item the summary lines of [`Self::config_warnings`]
+    /// count, for `--verbose`.
+    pub fn config_warning_details(&self) -> &[String] {
+        &self.config_warning_details
     }
 
     /// The size above which blobs are skipped. Sources that can learn a

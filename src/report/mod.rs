@@ -1,8 +1,10 @@
-//! Reports: one writer per output format (human, JSON, SARIF, GitLab) over the same
-//! [`ScanReport`].
+//! Reports: one writer per output format (human, JSON, SARIF, GitLab's
+//! secret-detection report, and the replacements file for git filter-repo)
+//! over the same [`ScanReport`].
 //! Writers only format; redaction is decided by `reveal` and done by
 //! [`crate::finding::Secret`].
 
+pub mod filter_repo;
 pub mod gitlab;
 pub mod human;
 pub mod json;
@@ -27,6 +29,9 @@ pub enum Format {
     Sarif,
     /// GitLab's secret-detection report (gl-secret-detection-report.json).
     Gitlab,
+    /// A replacements file for `git filter-repo --replace-text` (needs
+    /// --no-redact and --report-path).
+    GitFilterRepo,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -48,5 +53,6 @@ pub fn write(
         Format::Json => json::write(report, options, out),
         Format::Sarif => sarif::write(report, options, out),
         Format::Gitlab => gitlab::write(report, options, out),
+        Format::GitFilterRepo => filter_repo::write(report, options, out),
     }
 }

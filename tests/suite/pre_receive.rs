@@ -46,13 +46,16 @@ impl Server {
         server
     }
 
-    /// The shim `leakgate install --hook pre-receive` writes: stdin goes
-    /// through to leakgate.
+    /// `leakgate install --hook pre-receive`, run in the bare repository.
     fn install_hook(&self) {
-        write_executable(
-            &self.bare.path().join("hooks/pre-receive"),
-            "#!/bin/sh\nexec leakgate scan --pre-receive\n",
-        );
+        let out = self
+            .dev
+            .command(leakgate_bin())
+            .current_dir(self.bare.path())
+            .args(["install", "--hook", "pre-receive"])
+            .output()
+            .unwrap();
+        assert_passed(&out);
     }
 
     fn path(&self) -> &Path {
