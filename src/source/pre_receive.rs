@@ -5,9 +5,9 @@
 //! reachable from a pushed new id, not from any existing ref (`git rev-list
 //! <new>... --not --all`). git runs the hook before it moves any ref, with
 //! the pushed objects in a quarantine directory it names in the environment
-//! (`GIT_OBJECT_DIRECTORY`, `GIT_ALTERNATE_OBJECT_DIRECTORIES`), so both git
-//! and libgit2 see them, and "every existing ref" still means the refs as
-//! they were before the push. History the repository already has is never
+//! (`GIT_OBJECT_DIRECTORY`, `GIT_ALTERNATE_OBJECT_DIRECTORIES`), so git and
+//! the object reader both see them, and "every existing ref" still means the
+//! refs as they were before the push. History the repository already has is never
 //! scanned again: a new branch made from an old commit brings no commit, and
 //! a force push brings only the commits that are new to the repository.
 //! Every ref of the push is covered, however many commits it carries. A
