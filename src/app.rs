@@ -215,6 +215,9 @@ fn ci_scan(args: &ScanArgs) -> Result<scan::ScanReport> {
     };
     let mut report =
         scan::scan_commits_with(&prepared.repo, config.as_ref(), &prepared.selection, false)?;
+    // The change is judged like a push: its commits are to be rewritten
+    // before they land, not purged from history.
+    report.push = true;
     let baseline = match &args.baseline {
         Some(path) => Some(Baseline::read(path)?),
         None => prepared.committed.baseline,
