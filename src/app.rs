@@ -82,6 +82,23 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
             .context("cannot read the refs being pushed from stdin")?;
         return crate::server::pre_receive(&input, args.no_redact);
     }
+    if args.staged {
+        // Every argument after --staged is a file name; an option written
+        // there (an old hook config) is not applied, and must not go unsaid.
+        let options: Vec<String> = args
+            .paths
+            .iter()
+            .filter(|p| p.as_os_str().as_encoded_bytes().starts_with(b"-") && !p.exists())
+            .map(|p| escape_for_terminal(p.as_os_str().as_encoded_bytes()))
+            .collect();
+        if !options.is_empty() {
+            print_warnings(&[format!(
+                "{} after --staged read as file name(s), not options, and no such file exists; \
+                 put options before --staged",
+                options.join(" ")
+            )]);
+        }
+    }
     let target = if let Some(file) = &args.commit_msg {
         Target::CommitMessage(file.clone())
     } else if let Some(remote) = &args.pre_push {

@@ -232,16 +232,17 @@ impl Baseline {
         Baseline::parse(&path.display().to_string(), &bytes)
     }
 
-    /// The file's text: pretty JSON, one field per line, ending in a newline.
+    /// The file's text: pretty JSON, one field per line, ending in a newline,
+    /// with terminal and bidi controls in paths escaped as the reports do.
     pub fn to_json(&self) -> String {
         let file = BaselineFile {
             version: BASELINE_VERSION,
             about: ABOUT.to_string(),
             findings: self.entries.clone(),
         };
-        let mut text = serde_json::to_string_pretty(&file).expect("a baseline serializes");
-        text.push('\n');
-        text
+        let mut text = Vec::new();
+        crate::report::json::write_json(&mut text, &file).expect("a baseline serializes");
+        String::from_utf8(text).expect("JSON is UTF-8")
     }
 
     pub fn write(&self, path: &Path) -> Result<()> {

@@ -328,19 +328,35 @@ pub fn scan_commits_with(
     })
 }
 
-/// Scans a commit message file with the working tree's config, as one text
-/// whose every line is new, reported at [`commit_msg::LOCATION`].
-// When the pipeline has a job kind for text that is not a blob, this is
-// one such job.
+/// Scans a commit message file (the `commit-msg` hook's argument) as one
+/// text job, every line new, reported at [`commit_msg::LOCATION`]. It is
+/// judged by the config the commit will have, as the staged scan judged
+/// the commit's content.
 fn scan_commit_message(request: &ScanRequest, file: &std::path::Path) -> Result<ScanReport> {
+    let repo = Repo::discover()?;
     let config = match &request.config {
         Some(path) => Some(LoadedConfig::load(path)?),
-        None => disk_config()?,
+        None => {
+            let names: Vec<String> = TOP_FILES.iter().map(|n| n.to_string()).collect();
+            let pending = staged::start(&repo, &names)?;
+            let head = staged::head_files(&repo, &TOP_FILES)?;
+            let diff = pending.wait()?;
+            let top = StagedTop {
+                repo: &repo,
+                diff: &diff,
+                head,
+            };
+            config_from(|name| top.file(name))?
+        }
     };
     let engine = Engine::from_config(config.as_ref())?;
     let text = commit_msg::read(file)?;
+    let job = pipeline::Job::text(RepoPath::new(commit_msg::LOCATION), text, None);
+    let scanned = pipeline::scan(repo.objects(), &engine, vec![job], &Progress::hidden())?;
     let mut collector = Collector::new(&engine);
-    collector.blob(ScanInput::whole(RepoPath::new(commit_msg::LOCATION), &text))?;
+    for piece in scanned.into_iter().flatten() {
+        collector.record(piece.path, piece.size, piece.outcome);
+    }
     let mut report = collector.finish(false);
     report.message = true;
     Ok(report)
@@ -375,12 +391,8 @@ fn load_baseline(request: &ScanRequest, staged: Option<&StagedTop>) -> Result<Op
             }
             // The committed baseline is read by `scan_commits`.
             Target::History(_) | Target::PrePush { .. } => Ok(None),
-            Target::CommitMessage(_) => {
-                let repo = Repo::discover()?;
-                worktree_file(&repo, BASELINE_FILE_NAME)
-                    .map(|path| Baseline::read(&path))
-                    .transpose()
-            }
+            // A message being written is new text: no baseline entry names it.
+            Target::CommitMessage(_) => Ok(None),
             Target::Files(_) => {
                 let path = disk_top().join(BASELINE_FILE_NAME);
                 path.is_file().then(|| Baseline::read(&path)).transpose()

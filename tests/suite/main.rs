@@ -25,5 +25,6 @@ mod repo_states;
 mod reports;
 mod scan_files;
 mod secrecy;
+mod snapshots;
 mod staged_index;
 mod terminal;
