@@ -484,3 +484,36 @@ fn a_sha256_repository_is_checked_like_any_other() {
     server.dev.commit_file("a.txt", "a\n", "a");
     assert_passed(&server.dev.push(&["origin", "main"]));
 }
+
+#[test]
+#[ignore = "the history source does not scan commit messages on main yet"]
+fn a_secret_in_a_pushed_commit_message_is_rejected() {
+    let server = Server::new();
+    let before = server.server_ref("refs/heads/main");
+    server.dev.stage("a.txt", "a\n");
+    server.dev.git(&[
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        &format!("deploy with {AWS_KEY_ID}"),
+    ]);
+    assert_blocked_by_finding(&server.dev.push(&["origin", "main"]));
+    assert_eq!(server.server_ref("refs/heads/main"), before);
+}
+
+#[test]
+#[ignore = "the history source does not scan annotated tag messages on main yet"]
+fn a_secret_in_a_pushed_tag_message_is_rejected() {
+    let server = Server::new();
+    server.dev.git(&[
+        "tag",
+        "-a",
+        "-m",
+        &format!("release key {AWS_KEY_ID}"),
+        "v1",
+        "HEAD",
+    ]);
+    assert_blocked_by_finding(&server.dev.push(&["origin", "v1"]));
+    assert_eq!(server.server_ref("refs/tags/v1"), None);
+}
