@@ -67,6 +67,7 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
             },
             exclude: args.since_commit.iter().cloned().collect(),
             exclude_remote: None,
+            tags: Vec::new(),
         })
     } else if args.staged || args.paths.is_empty() {
         Target::Staged { only: args.paths }

@@ -227,7 +227,7 @@ impl PendingIndexFiles {
             };
             let mode = u32::from_str_radix(mode, 8).map_err(|_| bad())?;
             let named = self.names.iter().any(|n| n.as_bytes() == path.as_bytes());
-            let content = raw::is_regular_file(mode) || mode == raw::MODE_SYMLINK;
+            let content = raw::has_content(mode);
             if named && content && !changed.iter().any(|c| c.path == path) {
                 jobs.push(Job::blob(path, ObjectId::from_hex(id)?, None));
             }
