@@ -16,6 +16,16 @@ struct JsonReport<'a> {
     findings: Vec<JsonFinding<'a>>,
     scanned: Scanned,
     skipped: Vec<JsonSkipped>,
+    /// What a staged change to the configuring files allows that HEAD's
+    /// config would report (always redacted); absent when nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    loosened: Option<JsonLoosened<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonLoosened<'a> {
+    files: &'a [String],
+    findings: Vec<JsonFinding<'a>>,
 }
 
 #[derive(Serialize)]
@@ -85,6 +95,14 @@ pub fn write(report: &ScanReport, options: ReportOptions, out: &mut dyn Write) -
                 reason: s.reason.clone(),
             })
             .collect(),
+        loosened: report.loosened.as_ref().map(|l| JsonLoosened {
+            files: &l.files,
+            findings: l
+                .findings
+                .iter()
+                .map(|f| JsonFinding::new(f, false))
+                .collect(),
+        }),
     };
     serde_json::to_writer_pretty(&mut *out, &json)?;
     writeln!(out)?;

@@ -164,3 +164,30 @@ fn a_staged_symlink_target_is_scanned_as_content() {
     let all = assert_blocked_by_finding(&repo.commit(&[]));
     assert!(all.contains("creds:1"), "{all}");
 }
+
+#[test]
+fn a_staged_config_that_allows_what_heads_config_blocks_says_so() {
+    let repo = TestRepo::new();
+    repo.install_hook();
+    repo.commit_file("app.py", "x = 1\n", "base");
+    repo.stage(".leakgate.toml", "[allowlist]\npaths = [\"app.py\"]\n");
+    repo.stage("app.py", &format!("x = 1\n{SECRET_LINE}"));
+    let all = assert_passed(&repo.commit(&[]));
+    assert!(
+        all.contains("the staged .leakgate.toml allows 1 finding(s) that HEAD's config blocks"),
+        "{all}"
+    );
+    assert!(all.contains("app.py:2:8") && all.contains("AKIA"), "{all}");
+    assert!(!all.contains("AKIAD7RGN7SS555HMTF6"), "redacted: {all}");
+}
+
+#[test]
+fn a_staged_config_that_allows_nothing_new_adds_no_note() {
+    let repo = TestRepo::new();
+    repo.install_hook();
+    repo.commit_file("app.py", "x = 1\n", "base");
+    repo.stage(".leakgate.toml", "[allowlist]\npaths = [\"vendor/**\"]\n");
+    repo.stage("app.py", "x = 1\ny = 2\n");
+    let all = assert_passed(&repo.commit(&[]));
+    assert!(!all.contains("allows"), "{all}");
+}
