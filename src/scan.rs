@@ -223,9 +223,18 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
             .iter()
             .any(|name| top.diff.index_entry(name) != staged::IndexEntry::AsInHead);
     let jobs_again = config_changed.then(|| jobs.clone());
+    let new_paths = diff.new_paths();
+    let mut jobs = jobs;
+    jobs.extend(pipeline::file_names_job(&new_paths, None));
     let scanned = pipeline::scan(repo.objects(), &engine, jobs, &Progress::hidden())?;
     let mut collector = Collector::new(&engine);
-    for blob in scanned.into_iter().flatten() {
+    for mut blob in scanned.into_iter().flatten() {
+        if blob.outcome.skipped.is_none() && pipeline::is_file_names(&blob.path) {
+            // Names are not a file: their findings go to their paths.
+            pipeline::place_file_name_findings(&mut blob.outcome.findings, &new_paths);
+            collector.report.findings.extend(blob.outcome.findings);
+            continue;
+        }
         collector.record(blob.path, blob.size, blob.outcome);
     }
     let mut report = collector.finish(true);

@@ -241,7 +241,7 @@ pub fn scan_history(
     }
     let commits = list_commits(selection)?;
     let reader = repo.objects().reader()?;
-    let (blobs, changes) = collect_changes(&reader, &commits)?;
+    let (blobs, changes, new_paths) = collect_changes(&reader, &commits)?;
     // Every distinct blob once, whole, at each of its paths.
     let mut jobs: Vec<Job> = blobs
         .iter()
@@ -263,6 +263,14 @@ pub fn scan_history(
             Some(c.info.clone()),
         )
     }));
+    // Each commit's new paths, scanned as text.
+    let mut names_of = Vec::new();
+    for (commit, paths) in commits.iter().zip(&new_paths) {
+        if let Some(job) = pipeline::file_names_job(paths, Some(commit.info.clone())) {
+            jobs.push(job);
+            names_of.push(paths);
+        }
+    }
     let mut tags = selection.tags.clone();
     if selection.tips == Tips::AllRefs {
         tags.extend(annotated_tags()?);
@@ -279,12 +287,18 @@ pub fn scan_history(
         total_bytes,
     );
     let mut scanned = pipeline::scan(repo.objects(), engine, jobs, &progress)?;
-    let message_findings: Vec<Finding> = scanned
-        .split_off(blobs.len())
-        .into_iter()
-        .flatten()
-        .flat_map(|s| s.outcome.findings)
-        .collect();
+    let texts = scanned.split_off(blobs.len());
+    let mut names = names_of.into_iter();
+    let mut message_findings: Vec<Finding> = Vec::new();
+    for scanned in texts.into_iter().flatten() {
+        let mut findings = scanned.outcome.findings;
+        if pipeline::is_file_names(&scanned.path)
+            && let Some(paths) = names.next()
+        {
+            pipeline::place_file_name_findings(&mut findings, paths);
+        }
+        message_findings.extend(findings);
+    }
     let scans: Vec<Vec<PathScan>> = scanned
         .into_iter()
         .map(|scanned| {
@@ -360,11 +374,11 @@ fn tag_job(repo: &Repo, tag: ObjectId) -> Result<Job> {
 }
 
 /// Every file each commit added or changed, and the distinct blobs among them.
-fn collect_changes(
-    reader: &ObjectReader,
-    commits: &[ListedCommit],
-) -> Result<(Vec<DistinctBlob>, Vec<Change>)> {
-    let first_parent_changes = first_parent_changes(commits)?;
+/// The distinct blobs, every change, and per commit the paths it adds.
+type CollectedChanges = (Vec<DistinctBlob>, Vec<Change>, Vec<Vec<RepoPath>>);
+
+fn collect_changes(reader: &ObjectReader, commits: &[ListedCommit]) -> Result<CollectedChanges> {
+    let (first_parent_changes, new_paths) = first_parent_changes(commits)?;
     let mut blobs: Vec<DistinctBlob> = Vec::new();
     let mut blob_index: HashMap<ObjectId, usize> = HashMap::new();
     let mut changes = Vec::new();
@@ -417,7 +431,7 @@ fn collect_changes(
             });
         }
     }
-    Ok((blobs, changes))
+    Ok((blobs, changes, new_paths))
 }
 
 /// A regular or executable file whose content a commit added or changed.
@@ -437,9 +451,9 @@ struct FileChange {
 /// subtrees, so a commit costs what it changed, not the size of its tree
 /// (libgit2's tree diff walked all 11,000 files of every commit of our
 /// benchmark repository, 15 times slower).
-fn first_parent_changes(commits: &[ListedCommit]) -> Result<Vec<Vec<FileChange>>> {
+fn first_parent_changes(commits: &[ListedCommit]) -> Result<FirstParentChanges> {
     if commits.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     // "<commit> <parent>" compares the commit with that parent only.
     let input: String = commits
@@ -457,6 +471,7 @@ fn first_parent_changes(commits: &[ListedCommit]) -> Result<Vec<Vec<FileChange>>
     let index: HashMap<ObjectId, usize> =
         commits.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
     let mut changes = vec![Vec::new(); commits.len()];
+    let mut new_paths = vec![Vec::new(); commits.len()];
     let mut current = None;
     for item in raw::parse(&stdout)? {
         match item {
@@ -468,6 +483,11 @@ fn first_parent_changes(commits: &[ListedCommit]) -> Result<Vec<Vec<FileChange>>
             RawItem::Change(change) => {
                 let commit = current
                     .ok_or_else(|| anyhow!("git diff-tree output starts without a commit"))?;
+                // A merge's names come from the commits it merges.
+                if matches!(change.status, b'A' | b'R' | b'C') && commits[commit].parents.len() < 2
+                {
+                    new_paths[commit].push(change.path.clone());
+                }
                 if change.has_new_content() {
                     changes[commit].push(FileChange {
                         old: change.replaced(),
@@ -478,8 +498,11 @@ fn first_parent_changes(commits: &[ListedCommit]) -> Result<Vec<Vec<FileChange>>
             }
         }
     }
-    Ok(changes)
+    Ok((changes, new_paths))
 }
+
+/// Per commit: the files with new content, and the paths it adds.
+type FirstParentChanges = (Vec<Vec<FileChange>>, Vec<Vec<RepoPath>>);
 
 /// The regular file at `path` in `tree`, if there is one.
 fn blob_at(reader: &ObjectReader, tree: ObjectId, path: &RepoPath) -> Result<Option<ObjectId>> {

@@ -134,6 +134,16 @@ impl StagedDiff {
             .collect()
     }
 
+    /// Paths the commit adds to the tree (added, renamed or copied to),
+    /// whatever they hold: a name is committed like content.
+    pub fn new_paths(&self) -> Vec<RepoPath> {
+        self.entries
+            .iter()
+            .filter(|e| matches!(e.status, b'A' | b'R' | b'C'))
+            .map(|e| e.path.clone())
+            .collect()
+    }
+
     /// What the index holds at `path` compared with HEAD. Only meaningful
     /// when the listing was not limited to pathspecs that exclude `path`.
     pub fn index_entry(&self, path: &str) -> IndexEntry {

@@ -191,3 +191,29 @@ fn a_staged_config_that_allows_nothing_new_adds_no_note() {
     let all = assert_passed(&repo.commit(&[]));
     assert!(!all.contains("allows"), "{all}");
 }
+
+#[test]
+fn a_staged_file_name_is_scanned_as_text() {
+    let repo = TestRepo::new();
+    repo.install_hook();
+    repo.stage("backup-AKIAD7RGN7SS555HMTF6.txt", "nothing here\n");
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
+    assert!(
+        all.contains("backup-AKIAD7RGN7SS555HMTF6.txt (file name):1:8"),
+        "{all}"
+    );
+}
+
+#[test]
+fn a_history_scan_finds_a_secret_in_a_file_name_with_its_commit() {
+    let repo = TestRepo::new();
+    let added = repo.commit_file("keys/AKIAD7RGN7SS555HMTF6.txt", "x\n", "add");
+    let out = repo.leakgate(&["scan", "--history", "--format", "json"]);
+    let found = findings(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0]["path"],
+        "keys/AKIAD7RGN7SS555HMTF6.txt (file name)"
+    );
+    assert_eq!(found[0]["commit"], added.as_str());
+}
