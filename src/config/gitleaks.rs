@@ -247,15 +247,8 @@ impl Translation<'_> {
                     secret_group: rule.secret_group,
                     keywords: rule.keywords,
                     entropy: rule.entropy,
-                    validate: None,
-                    generic: false,
                     path: rule.path,
-                    path_exclude: None,
-                    example_path: None,
-                    remediation: String::new(),
-                    stopwords: Vec::new(),
-                    examples: Vec::new(),
-                    negative_examples: Vec::new(),
+                    ..RuleSpec::default()
                 });
             }
             for list in rule_lists {

@@ -1,135 +1,69 @@
-//! Build script: turns the built-in rules (`src/rules/builtin.toml`) into
-//! Rust code that constructs them, `$OUT_DIR/builtin_rules.rs`. Parsing the
-//! TOML was the largest part of a small commit's start-up; constructing the
-//! rules directly costs a few thousand allocations. Examples are left out:
-//! tests and `leakgate rules check` read them from the TOML itself.
+//! Build script: embeds the built-in rules (`src/rules/builtin/*.toml`).
 //!
-//! The generated code is a struct literal naming every field, so a field
-//! added to `RuleSpec` fails the build until it is handled here, and a key
-//! this script does not know fails it too.
+//! It parses them with the schema leakgate itself uses (`spec.rs`, included
+//! below) and writes two files into `$OUT_DIR`:
+//! - `builtin_rules.rs`: Rust code that constructs the rules, without their
+//!   examples. Parsing the TOML was the largest part of a small commit's
+//!   start-up; constructing the rules directly costs a few thousand
+//!   allocations. The code comes from `ToRust`, which `spec.rs` derives
+//!   from the same field list as the parser, so a new field needs no change
+//!   here.
+//! - `builtin_files.rs`: each file's name and text, for the checks that need
+//!   the examples (`leakgate rules check`, tests) and for verification.
+//!
+//! Files are read in name order and rules in the order written, so the rule
+//! order is the same on every build.
 
-use std::fmt::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use toml::Value;
+#[path = "spec.rs"]
+#[allow(dead_code)] // the build script needs only the parser and `ToRust`
+mod spec;
 
-const RULES: &str = "src/rules/builtin.toml";
+use spec::{RuleFile, ToRust};
+
+const RULES_DIR: &str = "src/rules/builtin";
 
 fn main() {
-    println!("cargo::rerun-if-changed={RULES}");
+    println!("cargo::rerun-if-changed={RULES_DIR}");
     println!("cargo::rerun-if-changed=src/rules/build.rs");
-    let text = std::fs::read_to_string(RULES).expect("src/rules/builtin.toml is readable");
-    let document: toml::Table = text
-        .parse()
-        .unwrap_or_else(|err| panic!("{RULES} is not valid TOML: {err}"));
-    let rules = match document.get("rules") {
-        Some(Value::Array(rules)) => rules.as_slice(),
-        _ => &[],
-    };
-    let mut code = String::from("vec![\n");
-    for rule in rules {
-        let rule = rule.as_table().expect("each [[rules]] entry is a table");
-        code.push_str(&rule_literal(rule));
+    println!("cargo::rerun-if-changed=src/rules/spec.rs");
+    let manifest = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    );
+    let mut files: Vec<PathBuf> = std::fs::read_dir(manifest.join(RULES_DIR))
+        .unwrap_or_else(|err| panic!("{RULES_DIR} is readable: {err}"))
+        .map(|entry| entry.expect("a readable directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    files.sort();
+    let mut rules_code = String::from("vec![\n");
+    let mut files_code = String::from("&[\n");
+    for path in &files {
+        println!("cargo::rerun-if-changed={}", path.display());
+        let name = format!("{RULES_DIR}/{}", file_name(path));
+        let text = std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{name}: {err}"));
+        let file: RuleFile = toml::from_str(&text).unwrap_or_else(|err| panic!("{name}: {err}"));
+        for rule in file.rules {
+            rules_code.push_str("    ");
+            rule.to_rust(&mut rules_code);
+            rules_code.push_str(",\n");
+        }
+        files_code.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            path.display().to_string()
+        ));
     }
-    code.push_str("]\n");
+    rules_code.push_str("]\n");
+    files_code.push_str("]\n");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    std::fs::write(out.join("builtin_rules.rs"), code).expect("OUT_DIR is writable");
+    std::fs::write(out.join("builtin_rules.rs"), rules_code).expect("OUT_DIR is writable");
+    std::fs::write(out.join("builtin_files.rs"), files_code).expect("OUT_DIR is writable");
 }
 
-const KNOWN_KEYS: &[&str] = &[
-    "id",
-    "description",
-    "regex",
-    "secret_group",
-    "keywords",
-    "entropy",
-    "validate",
-    "generic",
-    "path",
-    "path_exclude",
-    "example_path",
-    "remediation",
-    "stopwords",
-    "examples",
-    "negative_examples",
-];
-
-fn rule_literal(rule: &toml::Table) -> String {
-    let id = rule
-        .get("id")
-        .and_then(Value::as_str)
-        .expect("every rule has an id");
-    if let Some(key) = rule.keys().find(|k| !KNOWN_KEYS.contains(&k.as_str())) {
-        panic!("rule {id}: key `{key}` is unknown to src/rules/build.rs");
-    }
-    let text = |key: &str| -> Option<String> {
-        rule.get(key).map(|v| {
-            let s = v
-                .as_str()
-                .unwrap_or_else(|| panic!("rule {id}: `{key}` is a string"));
-            format!("String::from({s:?})")
-        })
-    };
-    let spanned = |key: &str| text(key).map(|s| format!("Spanned::new(0..0, {s})"));
-    let option = |value: Option<String>| value.map_or("None".to_string(), |v| format!("Some({v})"));
-    let strings = |key: &str| -> String {
-        let items = match rule.get(key) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| format!("String::from({:?})", v.as_str().expect("a list of strings")))
-                .collect::<Vec<_>>(),
-            Some(_) => panic!("rule {id}: `{key}` is a list"),
-            None => Vec::new(),
-        };
-        format!("vec![{}]", items.join(", "))
-    };
-    let secret_group = rule.get("secret_group").map(|v| {
-        let n = v.as_integer().expect("secret_group is an integer");
-        format!("{n}usize")
-    });
-    let entropy = rule.get("entropy").map(|v| {
-        let n = v
-            .as_float()
-            .or(v.as_integer().map(|i| i as f64))
-            .expect("entropy is a number");
-        format!("{n:?}f64")
-    });
-    let validate = rule.get("validate").map(|v| {
-        let name = v.as_str().expect("validate is a string");
-        // serde's kebab-case names back to the variant: `github-crc32` is `GithubCrc32`.
-        let variant: String = name
-            .split('-')
-            .map(|part| {
-                let mut chars = part.chars();
-                chars.next().map_or(String::new(), |c| {
-                    c.to_ascii_uppercase().to_string() + chars.as_str()
-                })
-            })
-            .collect();
-        format!("Validator::{variant}")
-    });
-    let generic = rule
-        .get("generic")
-        .is_some_and(|v| v.as_bool().expect("generic is a boolean"));
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "RuleSpec {{ id: {id}, description: {description}, regex: {regex}, secret_group: {secret_group}, \
-         keywords: {keywords}, entropy: {entropy}, validate: {validate}, generic: {generic}, path: {path}, \
-         path_exclude: {path_exclude}, example_path: {example_path}, remediation: {remediation}, \
-         stopwords: {stopwords}, examples: Vec::new(), negative_examples: Vec::new() }},",
-        id = spanned("id").expect("id"),
-        description = text("description").unwrap_or_else(|| "String::new()".into()),
-        regex = option(spanned("regex")),
-        secret_group = option(secret_group),
-        keywords = strings("keywords"),
-        entropy = option(entropy),
-        validate = option(validate),
-        path = option(spanned("path")),
-        path_exclude = option(spanned("path_exclude")),
-        example_path = option(text("example_path")),
-        remediation = text("remediation").unwrap_or_else(|| "String::new()".into()),
-        stopwords = strings("stopwords"),
-    );
-    out
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .expect("a file has a name")
+        .to_string_lossy()
+        .into_owned()
 }

@@ -1,106 +1,46 @@
-//! Rule definitions: the TOML schema shared by the built-in set (embedded
-//! from `builtin.toml` at build time) and by custom rules in a config file,
-//! plus the checks that keep every rule honest against its own examples.
+//! Rule definitions: the built-in set (one TOML file per vendor or family
+//! under `src/rules/builtin/`, embedded at build time), the schema it shares
+//! with custom rules in a config file ([`spec`]), and the checks that keep
+//! every rule honest against its own examples.
 //!
 //! This module only describes rules; matching them is the engine's job.
 
+pub mod spec;
+
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
-use toml::Spanned;
 
 use crate::config::SourceText;
+pub use spec::{RuleFile, RuleSpec, Validator};
 
-/// The built-in rule set with its examples, compiled into the binary so
-/// leakgate works with no config at all and can check its own rules.
-pub const BUILTIN_RULES: &str = include_str!("builtin.toml");
-pub const BUILTIN_RULES_NAME: &str = "<built-in rules>";
+/// The built-in rule files, in name order: each one's path in the source
+/// tree (which errors name) and its text.
+pub const BUILTIN_RULE_FILES: &[(&str, &str)] =
+    include!(concat!(env!("OUT_DIR"), "/builtin_files.rs"));
 
-/// Structural checks a rule can ask for, beyond its regex.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Validator {
-    /// GitHub tokens: the last six characters are the base62 CRC32 of the
-    /// random part.
-    GithubCrc32,
-    /// npm tokens: the same scheme as GitHub's.
-    NpmCrc32,
-    /// JSON Web Tokens: header and payload decode to JSON objects.
-    Jwt,
-    /// PEM private keys: the body is plausible base64.
-    Pem,
-    /// The secret is base64 of a JSON object.
-    Base64Json,
-    /// HTTP Basic credentials: base64 of printable `user:password`.
-    BasicAuth,
-}
-
-/// One rule as written in TOML.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RuleSpec {
-    pub id: Spanned<String>,
-    #[serde(default)]
-    pub description: String,
-    /// Matches the secret in file content; absent for file-name rules.
-    pub regex: Option<Spanned<String>>,
-    pub secret_group: Option<usize>,
-    #[serde(default)]
-    pub keywords: Vec<String>,
-    pub entropy: Option<f64>,
-    pub validate: Option<Validator>,
-    /// Catch-all rules yield to a specific rule matching the same text.
-    #[serde(default)]
-    pub generic: bool,
-    /// Limits the rule to matching paths; alone, the path is the finding.
-    pub path: Option<Spanned<String>>,
-    /// Paths the rule never applies to, even when `path` matches.
-    pub path_exclude: Option<Spanned<String>>,
-    pub example_path: Option<String>,
-    #[serde(default)]
-    pub remediation: String,
-    #[serde(default)]
-    pub stopwords: Vec<String>,
-    #[serde(default)]
-    pub examples: Vec<String>,
-    #[serde(default)]
-    pub negative_examples: Vec<String>,
-}
-
-impl RuleSpec {
-    pub fn id(&self) -> &str {
-        self.id.get_ref()
-    }
-
-    /// A file-name rule has a path pattern and nothing to look for inside.
-    pub fn is_path_only(&self) -> bool {
-        self.regex.is_none() && self.path.is_some()
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RuleFile {
-    #[serde(default)]
-    rules: Vec<RuleSpec>,
-}
-
-/// Parses a rules file (the built-in one, or one given to `rules check`).
+/// Parses a rules file (a built-in one, or one given to `rules check`).
 pub fn parse_rules(source: &SourceText) -> Result<Vec<RuleSpec>> {
     let file: RuleFile = source.parse_toml()?;
     Ok(file.rules)
 }
 
 /// The built-in rules as a scan uses them: without examples, constructed
-/// by code the build script generates from `builtin.toml`, because parsing
+/// by code the build script generates from the rule files, because parsing
 /// the TOML was the largest part of a small commit's start-up.
 pub fn builtin_rules() -> Result<Vec<RuleSpec>> {
+    use toml::Spanned;
     Ok(include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs")))
 }
 
-/// The built-in rules with their examples and negative examples.
+/// The built-in rules with everything written in their files: examples,
+/// negative examples and `verify` tables.
 pub fn builtin_rules_with_examples() -> Result<Vec<RuleSpec>> {
-    parse_rules(&SourceText::new(BUILTIN_RULES_NAME, BUILTIN_RULES))
-        .context("the built-in rule set is malformed (a bug in leakgate)")
+    let mut specs = Vec::new();
+    for (name, text) in BUILTIN_RULE_FILES {
+        let rules = parse_rules(&SourceText::new(*name, *text))
+            .context("the built-in rule set is malformed (a bug in leakgate)")?;
+        specs.extend(rules);
+    }
+    Ok(specs)
 }
 
 /// Checks every rule of a set against its examples: each example must give a
@@ -204,28 +144,12 @@ pub fn ensure_not_empty(specs: &[RuleSpec], name: &str) -> Result<()> {
 mod tests {
     use super::*;
 
-    /// Every field of a rule but its examples, spans left out.
-    fn without_examples(spec: &RuleSpec) -> String {
-        format!(
-            "{:?} {:?}",
-            (
-                spec.id.get_ref(),
-                &spec.description,
-                spec.regex.as_ref().map(|r| r.get_ref()),
-                spec.secret_group,
-                &spec.keywords,
-                spec.entropy,
-                spec.validate,
-                spec.generic,
-            ),
-            (
-                spec.path.as_ref().map(|p| p.get_ref()),
-                spec.path_exclude.as_ref().map(|p| p.get_ref()),
-                &spec.example_path,
-                &spec.remediation,
-                &spec.stopwords,
-            )
-        )
+    /// Every field a scan uses, as the generated code writes it: spans
+    /// and the fields read only at run time are left out.
+    fn embedded_fields(spec: &RuleSpec) -> String {
+        let mut code = String::new();
+        spec::ToRust::to_rust(spec, &mut code);
+        code
     }
 
     #[test]
@@ -235,7 +159,7 @@ mod tests {
         assert!(parsed.len() > 200);
         assert_eq!(generated.len(), parsed.len());
         for (generated, parsed) in generated.iter().zip(&parsed) {
-            assert_eq!(without_examples(generated), without_examples(parsed));
+            assert_eq!(embedded_fields(generated), embedded_fields(parsed));
             assert!(generated.examples.is_empty() && !parsed.examples.is_empty());
         }
     }
@@ -250,6 +174,77 @@ mod tests {
         );
         let specs = parse_rules(&source).unwrap();
         assert_eq!(check_rules(&specs).unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_rule_may_spread_its_regex_over_lines_and_carry_references_and_a_verify_table() {
+        let source = SourceText::new(
+            "t.toml",
+            r#"[[rules]]
+id = "acme-token"
+description = "Acme API token"
+regex = '''(?x-u)
+    \b
+    (acme_[a-z0-9]{16})   # the token: a prefix and 16 random characters
+    \b
+'''
+keywords = ["acme_"]
+references = ["https://docs.acme.example/tokens"]
+remediation = { template = "revoke", how = "in the Acme console" }
+verify = { url = "https://api.acme.example/whoami" }
+examples = ["t = acme_q8fz2lmx0prt7wvn"]
+negative_examples = ["t = acme_q8fz2"]
+"#,
+        );
+        let specs = parse_rules(&source).unwrap();
+        assert_eq!(check_rules(&specs).unwrap(), Vec::<String>::new());
+        assert_eq!(specs[0].references, ["https://docs.acme.example/tokens"]);
+        assert!(specs[0].verify.is_some());
+        assert_eq!(
+            specs[0].remediation,
+            "Remove it from the staged change and invalidate it in the Acme console. \
+             Load the replacement from an environment variable or a secret manager instead of committing it."
+        );
+    }
+
+    #[test]
+    fn remediation_templates_take_a_note_and_refuse_what_they_do_not_know() {
+        let parse = |remediation: &str| {
+            let source = SourceText::new(
+                "t.toml",
+                format!("[[rules]]\nid = \"x\"\npath = 'x'\nremediation = {remediation}\n"),
+            );
+            parse_rules(&source).map(|specs| specs[0].remediation.clone())
+        };
+        let with_note =
+            parse(r#"{ template = "sensitive-file", note = "Tell the owner." }"#).unwrap();
+        assert!(with_note.starts_with("Remove the file from the index"));
+        assert!(with_note.ends_with("contains. Tell the owner."));
+        for (bad, problem) in [
+            (
+                r#"{ template = "rotate" }"#,
+                "unknown remediation template \"rotate\"",
+            ),
+            (r#"{ template = "revoke" }"#, "needs `how`"),
+            (
+                r#"{ template = "private-key", how = "x" }"#,
+                "takes no `how`",
+            ),
+            (r#"{ template = "revoke", hwo = "x" }"#, "unknown key `hwo`"),
+            ("3", "found integer"),
+        ] {
+            let err = format!("{:#}", parse(bad).unwrap_err());
+            assert!(err.starts_with("t.toml:4:"), "{bad}: {err}");
+            assert!(err.contains(problem), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_default_rule_spec_is_empty() {
+        let spec = RuleSpec::default();
+        assert_eq!(spec.id(), "");
+        assert!(spec.regex.is_none() && spec.keywords.is_empty() && !spec.generic);
+        assert!(spec.remediation.is_empty() && spec.verify.is_none());
     }
 
     #[test]
