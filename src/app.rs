@@ -229,8 +229,9 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
         )?;
         writeln!(
             out,
-            "  Every scan now ignores them. Commit the file so every clone does too, and rotate\n  \
-             any of these secrets that was ever shared: they are still in history."
+            "  Staged scans now ignore them; pushes and history scans do once the file is\n  \
+             committed (they trust committed files only). Commit it, and rotate any of these\n  \
+             secrets that was ever shared: they are still in history."
         )?;
         return Ok(ExitCode::from(EXIT_CLEAN));
     };
