@@ -15,8 +15,11 @@
 //!    shows). Content a merge brings in from a branch belongs to that
 //!    branch's own commits; conflict resolutions ("evil merges") are still
 //!    scanned.
-//! 3. Every distinct blob is read once and scanned whole, in parallel, once
-//!    for each path it appears at (rules and allowlists depend on the path).
+//! 3. Every distinct blob is read once and scanned whole by
+//!    [`crate::pipeline`], once for each path it appears at (rules and
+//!    allowlists depend on the path). Each commit's message, the paths it
+//!    adds and the messages of the selected annotated tags are scanned as
+//!    text in the same pass, at locations that name the commit or tag.
 //! 4. Commits are then visited oldest-first. A blob in which step 3 found
 //!    something is scanned again for each commit that changed it, with that
 //!    commit's id (allowlists may name commits) and the lines it added. A
