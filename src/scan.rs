@@ -168,9 +168,25 @@ const TOP_FILES: [&str; 4] = [
 /// the built-in rules alone, right for every repository without a config)
 /// and finds the configuring files in HEAD's tree.
 fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, Option<Baseline>)> {
-    let repo = Repo::discover()?;
-    let pathspecs = staged::index_paths(&repo, only)?;
-    let pending = staged::start(&repo, &pathspecs)?;
+    let (repo, pathspecs, pending) = if only.is_empty() {
+        // The hook's case: git lists the changes while git says where the
+        // repository is.
+        let early = staged::start_against_head()?;
+        let repo = Repo::discover()?;
+        let pending = match repo.head() {
+            Some(_) => early,
+            None => {
+                early.discard();
+                staged::start(&repo, &[])?
+            }
+        };
+        (repo, Vec::new(), pending)
+    } else {
+        let repo = Repo::discover()?;
+        let pathspecs = staged::index_paths(&repo, only)?;
+        let pending = staged::start(&repo, &pathspecs)?;
+        (repo, pathspecs, pending)
+    };
     let pending_unchanged = match pathspecs.is_empty() {
         true => None,
         false => Some(staged::start_index_files(&pathspecs)?),

@@ -235,6 +235,20 @@ impl ObjectReader<'_> {
         Ok(None)
     }
 
+    /// The entries `names` name at the top of the tree `tree`, reading the
+    /// tree once: each entry's mode and id, or `None`.
+    pub fn top_entries(
+        &self,
+        tree: ObjectId,
+        names: &[&str],
+    ) -> Result<Vec<Option<(u32, ObjectId)>>> {
+        let data = self.object(tree, "tree")?;
+        names
+            .iter()
+            .map(|name| find_in_tree(data.content(), name.as_bytes(), self.store.format))
+            .collect()
+    }
+
     /// The tree of `commit`.
     pub fn commit_tree(&self, commit: ObjectId) -> Result<ObjectId> {
         let data = self

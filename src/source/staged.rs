@@ -73,6 +73,27 @@ pub fn start(repo: &Repo, pathspecs: &[String]) -> Result<PendingChanges> {
         .head()
         .unwrap_or(repo.format().empty_tree())
         .to_string();
+    start_against(&base, pathspecs)
+}
+
+/// Starts listing every staged change against `HEAD` before the caller
+/// knows where the repository is, so that `git rev-parse` and `git
+/// diff-index` run at once. `HEAD` is the commit `git commit` uses (replace
+/// refs are off); before the first commit the listing fails, and the
+/// caller starts again with [`start`].
+pub fn start_against_head() -> Result<PendingChanges> {
+    start_against("HEAD", &[])
+}
+
+impl PendingChanges {
+    /// Drops a listing that is not needed, reaping its process.
+    pub fn discard(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_against(base: &str, pathspecs: &[String]) -> Result<PendingChanges> {
     let mut args: Vec<String> = [
         "diff-index",
         "--cached",
@@ -80,7 +101,7 @@ pub fn start(repo: &Repo, pathspecs: &[String]) -> Result<PendingChanges> {
         "--raw",
         "--no-abbrev",
         "-M",
-        &base,
+        base,
         "--",
     ]
     .map(String::from)
@@ -271,8 +292,8 @@ pub fn commit_files(repo: &Repo, commit: Option<ObjectId>, names: &[&str]) -> Re
     let reader = repo.objects().reader()?;
     let tree = reader.commit_tree(commit)?;
     let mut blobs = Vec::new();
-    for name in names {
-        if let Some((mode, id)) = reader.tree_entry(tree, name.as_bytes())?
+    for (name, entry) in names.iter().zip(reader.top_entries(tree, names)?) {
+        if let Some((mode, id)) = entry
             && raw::is_regular_file(mode)
         {
             blobs.push((name.to_string(), id));
