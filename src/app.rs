@@ -10,7 +10,7 @@ use crate::baseline::{BASELINE_FILE_NAME, Baseline};
 use crate::cli::{BaselineArgs, Cli, ColorChoice, Command, RulesAction, ScanArgs};
 use crate::config::{LoadedConfig, SourceText};
 use crate::engine::Engine;
-use crate::path::{escape_for_terminal, escape_lines_for_terminal};
+use crate::path::{escape_for_terminal, escape_line_for_terminal, escape_lines_for_terminal};
 use crate::report::{self, Format, ReportOptions};
 use crate::scan::{self, BaselineSource, ScanRequest, Target};
 use crate::source::history::{CommitSelection, Tips};
@@ -21,17 +21,44 @@ pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
+/// Did this error come from writing to a reader that went away (EPIPE)?
+/// Listing commands then stop quietly; a scan still blocks.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        let kind = match cause.downcast_ref::<std::io::Error>() {
+            Some(io) => Some(io.kind()),
+            None => cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind),
+        };
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Writes one message line to stdout; an error (a closed or full stdout)
+/// is returned, never a panic as `println!` would.
+fn say(line: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")
+        .and_then(|()| out.flush())
+        .context("cannot write to standard output")
+}
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan_command(args),
         Command::Install { hook, force } => {
             let done = hooks::install(hook, force)?;
-            println!("leakgate: {}", escape_lines_for_terminal(&done));
+            say(&format!("leakgate: {}", escape_lines_for_terminal(&done)))?;
             Ok(ExitCode::from(EXIT_CLEAN))
         }
         Command::Uninstall { hook } => {
             let done = hooks::uninstall(hook)?;
-            println!("leakgate: {}", escape_lines_for_terminal(&done));
+            say(&format!("leakgate: {}", escape_lines_for_terminal(&done)))?;
+            Ok(ExitCode::from(EXIT_CLEAN))
+        }
+        Command::HookHandshake => {
+            say(hooks::HANDSHAKE)?;
             Ok(ExitCode::from(EXIT_CLEAN))
         }
         Command::Rules { action, config } => rules_command(action, config),
@@ -50,7 +77,26 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn scan_command(args: ScanArgs) -> Result<ExitCode> {
-    let target = if let Some(remote) = &args.pre_push {
+    if args.staged {
+        // Every argument after --staged is a file name; an option written
+        // there (an old hook config) is not applied, and must not go unsaid.
+        let options: Vec<String> = args
+            .paths
+            .iter()
+            .filter(|p| p.as_os_str().as_encoded_bytes().starts_with(b"-") && !p.exists())
+            .map(|p| escape_for_terminal(p.as_os_str().as_encoded_bytes()))
+            .collect();
+        if !options.is_empty() {
+            print_warnings(&[format!(
+                "{} after --staged read as file name(s), not options, and no such file exists; \
+                 put options before --staged",
+                options.join(" ")
+            )]);
+        }
+    }
+    let target = if let Some(file) = &args.commit_msg {
+        Target::CommitMessage(file.clone())
+    } else if let Some(remote) = &args.pre_push {
         let input = std::io::read_to_string(std::io::stdin())
             .context("cannot read the refs being pushed from stdin")?;
         Target::PrePush {
@@ -74,6 +120,21 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
     } else {
         Target::Files(args.paths)
     };
+    if args.format == Format::GitFilterRepo {
+        // The replacements file holds every secret in full.
+        if args.report_path.is_none() {
+            bail!(
+                "--format git-filter-repo writes every secret in full, so it is only written to a file: \
+                 add --report-path FILE (outside the repository), never to a terminal or a CI log"
+            );
+        }
+        if !args.no_redact {
+            bail!(
+                "--format git-filter-repo needs --no-redact: git filter-repo must match each secret exactly, \
+                 so the file holds them in full"
+            );
+        }
+    }
     let report = scan::run(&ScanRequest {
         target,
         config: args.config,
@@ -83,6 +144,14 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
         progress: true,
     })?;
     print_warnings(&report.warnings);
+    if report.rules.is_empty() && args.format != Format::Human && args.report_path.is_none() {
+        // The human report says it in its summary; a machine-readable
+        // report on stdout carries it as a field, and this tells the user.
+        print_warnings(&[report::NO_RULES_RAN.to_string()]);
+    }
+    if args.verbose {
+        print_warnings(&report.warning_details);
+    }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -95,6 +164,12 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
         reveal: args.no_redact,
         color,
     };
+    // The replacements file is the one place its secrets go: the terminal
+    // (or CI log) gets the redacted human report.
+    let terminal_options = ReportOptions {
+        reveal: args.no_redact && args.format != Format::GitFilterRepo,
+        ..options
+    };
     let terminal_format = match &args.report_path {
         Some(path) => {
             write_report_file(&report, args.format, options, path)?;
@@ -103,8 +178,9 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
         None => args.format,
     };
     let mut stdout = std::io::stdout().lock();
-    report::write(&report, terminal_format, options, &mut stdout)?;
-    stdout.flush()?;
+    report::write(&report, terminal_format, terminal_options, &mut stdout)
+        .and_then(|()| stdout.flush().map_err(Into::into))
+        .context("cannot write the report to standard output, so nobody saw what the scan found")?;
     Ok(ExitCode::from(if report.findings.is_empty() {
         EXIT_CLEAN
     } else {
@@ -115,10 +191,33 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
 /// Config settings that could not be applied: on stderr, so reports on
 /// stdout stay parseable, and never silently.
 fn print_warnings(warnings: &[String]) {
+    let mut stderr = std::io::stderr().lock();
     for warning in warnings {
-        // Warnings quote the repository's config.
-        eprintln!("leakgate: warning: {}", escape_lines_for_terminal(warning));
+        // Warnings quote the repository's config. A closed stderr cannot
+        // be told anything; what the command does next does not depend on it.
+        let _ = writeln!(
+            stderr,
+            "leakgate: warning: {}",
+            escape_line_for_terminal(warning)
+        );
     }
+}
+
+/// A report file; one that holds secrets in full (`--no-redact`) is
+/// readable and writable by its owner only, whether new or replaced.
+fn create_report_file(path: &std::path::Path, secrets: bool) -> std::io::Result<std::fs::File> {
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if secrets {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        open.mode(0o600);
+        let file = open.open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        return Ok(file);
+    }
+    let _ = secrets;
+    open.open(path)
 }
 
 /// `--report-path`: the report in the chosen format, never coloured.
@@ -132,7 +231,7 @@ fn write_report_file(
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create the directory {}", parent.display()))?;
     }
-    let file = std::fs::File::create(path)
+    let file = create_report_file(path, options.reveal)
         .with_context(|| format!("cannot create the report file {}", path.display()))?;
     let mut out = std::io::BufWriter::new(file);
     let options = ReportOptions {
@@ -159,14 +258,18 @@ fn rules_command(
             }
             let engine = Engine::from_config(config.as_ref())?;
             let mut out = std::io::stdout().lock();
-            for spec in engine.rule_specs() {
-                writeln!(
-                    out,
-                    "{:<40} {}",
-                    escape_for_terminal(spec.id().as_bytes()),
-                    escape_for_terminal(spec.description.as_bytes())
-                )?;
-            }
+            let mut list = || -> std::io::Result<()> {
+                for spec in engine.rule_specs() {
+                    writeln!(
+                        out,
+                        "{:<40} {}",
+                        escape_for_terminal(spec.id().as_bytes()),
+                        escape_for_terminal(spec.description.as_bytes())
+                    )?;
+                }
+                out.flush()
+            };
+            list().context("cannot write the list of rules to standard output")?;
             Ok(ExitCode::from(EXIT_CLEAN))
         }
         Some(RulesAction::Check { file }) => {
@@ -175,19 +278,63 @@ fn rules_command(
             rules::ensure_not_empty(&specs, &source.name)?;
             let failures = rules::check_rules(&specs)?;
             for failure in &failures {
-                println!("FAIL {}", escape_lines_for_terminal(failure));
+                say(&format!("FAIL {}", escape_lines_for_terminal(failure)))?;
             }
             if !failures.is_empty() {
                 bail!("{} of the checks in {} failed", failures.len(), source.name);
             }
-            println!(
+            say(&format!(
                 "ok: {} rules in {} match their examples",
                 specs.len(),
                 source.name
-            );
+            ))?;
             Ok(ExitCode::from(EXIT_CLEAN))
         }
     }
+}
+
+/// `  reason: …` for an entry that has one, escaped (the file is
+/// committed to the repository, so its text is untrusted).
+fn reason_note(entry: &crate::baseline::BaselineEntry) -> String {
+    entry
+        .reason
+        .as_ref()
+        .map(|r| format!("  reason: {}", escape_for_terminal(r.as_bytes())))
+        .unwrap_or_default()
+}
+
+/// `leakgate baseline --list`: every entry, one per line, with its reason.
+fn list_baseline(path: &std::path::Path) -> Result<ExitCode> {
+    let baseline = Baseline::read(path)?;
+    let mut out = std::io::stdout().lock();
+    for entry in baseline.entries() {
+        let commit = entry
+            .commit
+            .as_ref()
+            .map(|c| {
+                let short: String = c.chars().take(12).collect();
+                format!(" in commit {}", escape_for_terminal(short.as_bytes()))
+            })
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{}:{}  {}{commit}{}",
+            escape_for_terminal(entry.path.as_bytes()),
+            entry.line,
+            escape_for_terminal(entry.rule_id.as_bytes()),
+            match &entry.reason {
+                Some(_) => reason_note(entry),
+                None => "  (no reason recorded)".to_string(),
+            }
+        )?;
+    }
+    writeln!(
+        out,
+        "leakgate: {} accepted finding(s) in {}",
+        baseline.entries().len(),
+        path.display()
+    )?;
+    Ok(ExitCode::from(EXIT_CLEAN))
 }
 
 /// `leakgate baseline`: records the findings in history (all refs), or with
@@ -205,6 +352,12 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
             top.join(BASELINE_FILE_NAME)
         }
     };
+    if args.list {
+        return list_baseline(&path);
+    }
+    if args.reason.as_deref().is_some_and(|r| r.trim().is_empty()) {
+        bail!("--reason needs some text: say why these findings are accepted");
+    }
     let existing = if args.check {
         Some(Baseline::read(&path)?)
     } else {
@@ -219,7 +372,10 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
     let commits = report.commits.unwrap_or(0);
     let mut out = std::io::stdout().lock();
     let Some(existing) = existing else {
-        let baseline = Baseline::from_findings(&report.findings);
+        // Re-recording keeps the reasons entries already had.
+        let previous = path.is_file().then(|| Baseline::read(&path)).transpose()?;
+        let baseline =
+            Baseline::from_findings(&report.findings, previous.as_ref(), args.reason.as_deref());
         baseline.write(&path)?;
         writeln!(
             out,
@@ -233,6 +389,7 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
              committed (they trust committed files only). Commit it, and rotate any of these\n  \
              secrets that was ever shared: they are still in history."
         )?;
+        out.flush()?;
         return Ok(ExitCode::from(EXIT_CLEAN));
     };
     let stale = existing.stale(&report.findings);
@@ -244,7 +401,7 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
     for entry in &stale {
         writeln!(
             out,
-            "stale: {}  {}  fingerprint {} (recorded at line {}{})",
+            "stale: {}  {}  fingerprint {} (recorded at line {}{}){}",
             escape_for_terminal(entry.path.as_bytes()),
             // A baseline file is committed to the repository: untrusted.
             escape_for_terminal(entry.rule_id.as_bytes()),
@@ -257,7 +414,8 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
                     let short: String = c.chars().take(12).collect();
                     format!(" of commit {}", escape_for_terminal(short.as_bytes()))
                 })
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            reason_note(entry)
         )?;
     }
     if unrecorded > 0 {
@@ -272,6 +430,7 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
             "leakgate: every entry of {} matches a finding in {commits} commit(s)",
             path.display()
         )?;
+        out.flush()?;
         return Ok(ExitCode::from(EXIT_CLEAN));
     }
     writeln!(
@@ -283,5 +442,6 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
         existing.entries().len(),
         path.display()
     )?;
+    out.flush()?;
     Ok(ExitCode::from(EXIT_FINDINGS))
 }

@@ -18,7 +18,7 @@ use crate::progress::Progress;
 use crate::source::history::{self, CommitSelection};
 use crate::source::push::{self, RefUpdate};
 use crate::source::staged::{HeadFiles, StagedDiff};
-use crate::source::{Sink, files, staged};
+use crate::source::{Sink, commit_msg, files, staged};
 
 /// What to scan.
 #[derive(Debug, Clone)]
@@ -29,6 +29,8 @@ pub enum Target {
     Files(Vec<PathBuf>),
     /// Commits, each finding attributed to the commit that added it.
     History(CommitSelection),
+    /// A commit message file, as the commit-msg hook gets it.
+    CommitMessage(PathBuf),
     /// The commits a push would send to `remote`, from git's pre-push lines.
     PrePush {
         remote: String,
@@ -85,12 +87,16 @@ pub struct ScanReport {
     pub rules: Vec<RuleInfo>,
     /// Config settings that were read but could not be applied.
     pub warnings: Vec<String>,
+    /// One line per item a summary line of `warnings` counts (`--verbose`).
+    pub warning_details: Vec<String>,
     /// History and push scans: how many commits were scanned.
     pub commits: Option<u64>,
     /// True for pre-push scans, where findings block a push.
     pub push: bool,
     /// Findings left out because the baseline accepts them.
     pub baselined: u64,
+    /// True for a commit message scan, where findings block a commit.
+    pub message: bool,
     /// Staged scans: what a staged change to the configuring files allows
     /// that HEAD's versions of them would block.
     pub loosened: Option<Loosened>,
@@ -142,6 +148,7 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
             report.push = true;
             (report, Some(baseline))
         }
+        Target::CommitMessage(file) => (scan_commit_message(request, file)?, None),
     };
     let baseline = match staged_baseline {
         Some(baseline) => baseline,
@@ -150,6 +157,9 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
     if let Some(baseline) = baseline {
         report.baselined = baseline.filter(&mut report.findings);
     }
+    report
+        .findings
+        .retain(|f| !crate::baseline::is_bookkeeping_id(f));
     Ok(report)
 }
 
@@ -234,7 +244,9 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
         .chain(unchanged)
         .collect();
     // A commit that changes a configuring file is also scanned with HEAD's.
+    // Before the first commit there is no HEAD config to loosen.
     let config_changed = request.config.is_none()
+        && repo.head().is_some()
         && TOP_FILES
             .iter()
             .any(|name| top.diff.index_entry(name) != staged::IndexEntry::AsInHead);
@@ -393,10 +405,12 @@ fn scan_commits(
     let mut findings = outcome.findings;
     sort_findings(&mut findings);
     let (rules, warnings) = engine_info(&engine);
+    let warning_details = engine.config_warning_details().to_vec();
     let report = ScanReport {
         findings,
         rules,
         warnings,
+        warning_details,
         files: outcome.files,
         bytes: outcome.bytes,
         skipped: outcome
@@ -408,6 +422,40 @@ fn scan_commits(
         ..ScanReport::default()
     };
     Ok((report, baseline))
+}
+
+/// Scans a commit message file (the `commit-msg` hook's argument) as one
+/// text job, every line new, reported at [`commit_msg::LOCATION`]. It is
+/// judged by the config the commit will have, as the staged scan judged
+/// the commit's content.
+fn scan_commit_message(request: &ScanRequest, file: &std::path::Path) -> Result<ScanReport> {
+    let repo = Repo::discover()?;
+    let config = match &request.config {
+        Some(path) => Some(LoadedConfig::load(path)?),
+        None => {
+            let names: Vec<String> = TOP_FILES.iter().map(|n| n.to_string()).collect();
+            let pending = staged::start(&repo, &names)?;
+            let head = staged::head_files(&repo, &TOP_FILES)?;
+            let diff = pending.wait()?;
+            let top = StagedTop {
+                repo: &repo,
+                diff: &diff,
+                head,
+            };
+            config_from(|name| top.file(name))?
+        }
+    };
+    let engine = Engine::from_config(config.as_ref())?;
+    let text = commit_msg::read(file)?;
+    let job = pipeline::Job::text(RepoPath::new(commit_msg::LOCATION), text, None);
+    let scanned = pipeline::scan(repo.objects(), &engine, vec![job], &Progress::hidden())?;
+    let mut collector = Collector::new(&engine);
+    for piece in scanned.into_iter().flatten() {
+        collector.record(piece.path, piece.size, piece.outcome);
+    }
+    let mut report = collector.finish(false);
+    report.message = true;
+    Ok(report)
 }
 
 /// A file at the top of the working tree, if the repository has one there.
@@ -439,6 +487,8 @@ fn load_baseline(request: &ScanRequest, staged: Option<&StagedTop>) -> Result<Op
             }
             // The committed baseline is read by `scan_commits`.
             Target::History(_) | Target::PrePush { .. } => Ok(None),
+            // A message being written is new text: no baseline entry names it.
+            Target::CommitMessage(_) => Ok(None),
             Target::Files(_) => {
                 let path = disk_top().join(BASELINE_FILE_NAME);
                 path.is_file().then(|| Baseline::read(&path)).transpose()
@@ -507,6 +557,7 @@ impl<'e> Collector<'e> {
         self.report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         self.report.staged = staged;
         (self.report.rules, self.report.warnings) = engine_info(self.engine);
+        self.report.warning_details = self.engine.config_warning_details().to_vec();
         self.report
     }
 }

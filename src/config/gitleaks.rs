@@ -106,7 +106,11 @@ pub fn translate(source: SourceText) -> Result<LoadedConfig> {
             let message = err.message().trim().to_string();
             match err.span() {
                 Some(span) => source.error_at(span, &message),
-                None => anyhow::anyhow!("{}: {message}", source.name),
+                None => anyhow::anyhow!(
+                    "{}: {}",
+                    source.name,
+                    crate::path::escape_line_for_terminal(&message)
+                ),
             }
         })?;
         serde_ignored::deserialize(deserializer, |path| ignored_keys.push(key_path(&path)))
@@ -114,7 +118,11 @@ pub fn translate(source: SourceText) -> Result<LoadedConfig> {
                 let message = err.message().trim().to_string();
                 match err.span() {
                     Some(span) => source.error_at(span, &message),
-                    None => anyhow::anyhow!("{}: {message}", source.name),
+                    None => anyhow::anyhow!(
+                        "{}: {}",
+                        source.name,
+                        crate::path::escape_line_for_terminal(&message)
+                    ),
                 }
             })?
     };
@@ -129,6 +137,7 @@ pub fn translate(source: SourceText) -> Result<LoadedConfig> {
         file: config,
         warnings,
         ignored: Vec::new(),
+        warning_details: Vec::new(),
     })
 }
 
@@ -379,13 +388,46 @@ impl Translation<'_> {
 pub struct IgnoredFinding {
     pub commit: Option<String>,
     pub path: String,
+    /// The rule id as the entry names it (a gitleaks id, usually).
     pub rule_id: String,
+    /// The leakgate rules it stands for: itself, and what
+    /// [`leakgate_rule_ids`] maps a gitleaks id to.
+    pub rule_ids: Vec<String>,
     pub line: u32,
+}
+
+/// The alias table kept beside the rules: gitleaks rule id to the
+/// leakgate rules that find the same secrets.
+const GITLEAKS_ALIASES: &str = include_str!("../rules/gitleaks_aliases.toml");
+
+fn aliases() -> &'static std::collections::BTreeMap<String, Vec<String>> {
+    static ALIASES: std::sync::LazyLock<std::collections::BTreeMap<String, Vec<String>>> =
+        std::sync::LazyLock::new(|| {
+            #[derive(Deserialize)]
+            struct Table {
+                aliases: std::collections::BTreeMap<String, Vec<String>>,
+            }
+            toml::from_str::<Table>(GITLEAKS_ALIASES)
+                .expect("gitleaks_aliases.toml parses (checked by cargo test)")
+                .aliases
+        });
+    &ALIASES
+}
+
+/// The leakgate rules a rule id in a gitleaks file stands for: the id
+/// itself (it may be a leakgate id, or a custom rule's), then the leakgate
+/// rules gitleaks' built-in rule of that id corresponds to.
+pub fn leakgate_rule_ids(id: &str) -> Vec<String> {
+    let mut ids = vec![id.to_string()];
+    if let Some(mapped) = aliases().get(id) {
+        ids.extend(mapped.iter().filter(|m| *m != id).cloned());
+    }
+    ids
 }
 
 impl IgnoredFinding {
     pub fn matches(&self, finding: &Finding) -> bool {
-        if finding.rule_id != self.rule_id
+        if !self.rule_ids.contains(&finding.rule_id)
             || finding.start.line != self.line
             || finding.path.to_string_lossy() != self.path
         {
@@ -444,6 +486,7 @@ fn parse_ignore_entry(entry: &str) -> Option<IgnoredFinding> {
         commit,
         path: path.replace('\\', "/"),
         rule_id: rule_id.to_string(),
+        rule_ids: leakgate_rule_ids(rule_id),
         line,
     })
 }
@@ -579,5 +622,29 @@ commits = ["0123456789abcdef0123456789abcdef01234567"]
             warnings[0].starts_with(".gitleaksignore:4:"),
             "{warnings:?}"
         );
+    }
+
+    #[test]
+    fn every_leakgate_rule_the_gitleaks_alias_table_names_exists() {
+        let ids: BTreeSet<String> = crate::rules::builtin_rules()
+            .unwrap()
+            .iter()
+            .map(|r| r.id().to_string())
+            .collect();
+        assert!(aliases().len() > 100, "{}", aliases().len());
+        for (gitleaks, leakgate) in aliases() {
+            assert!(!leakgate.is_empty(), "{gitleaks} maps to nothing");
+            for id in leakgate {
+                assert!(
+                    ids.contains(id),
+                    "{gitleaks} -> {id}: no such leakgate rule"
+                );
+            }
+        }
+        assert_eq!(
+            leakgate_rule_ids("github-pat"),
+            ["github-pat", "github-pat-classic"]
+        );
+        assert_eq!(leakgate_rule_ids("jwt"), ["jwt"]);
     }
 }

@@ -171,6 +171,7 @@ impl CompiledRule {
             secret_in_line: 0..0,
             commit: input.commit.clone(),
             file_rule: false,
+            hidden_in_line: Vec::new(),
         }
     }
 
@@ -219,6 +220,8 @@ pub struct Engine {
     max_file_size: Option<u64>,
     /// What the config asked for that could not be applied.
     config_warnings: Vec<String>,
+    /// What the summary lines among `config_warnings` sum up.
+    config_warning_details: Vec<String>,
     /// Search every triggered rule over the whole blob, ignoring keyword
     /// regions: the reference the region search is tested against.
     whole_blobs_only: bool,
@@ -240,6 +243,8 @@ struct Hit {
     /// reported, and it claims the text even against earlier generic rules,
     /// because a known format that fails its own check is not a secret.
     format_rejected: bool,
+    /// The part of the blob the finding keeps as its line, for display.
+    excerpt: Range<usize>,
 }
 
 impl Engine {
@@ -289,6 +294,7 @@ impl Engine {
             ignored: Vec::new(),
             max_file_size: None,
             config_warnings: Vec::new(),
+            config_warning_details: Vec::new(),
             whole_blobs_only: false,
             file_name_rules,
             file_names: OnceLock::new(),
@@ -360,12 +366,45 @@ impl Engine {
         }
         let mut engine = Engine::from_specs(specs, allowlists)?;
         engine.config_warnings = config.warnings.clone();
-        for entry in &config.ignored {
-            if !engine.rules.iter().any(|r| r.spec.id() == entry.rule_id) {
+        engine.config_warning_details = config.warning_details.clone();
+        let unknown: Vec<_> = config
+            .ignored
+            .iter()
+            .filter(|entry| {
+                !engine
+                    .rules
+                    .iter()
+                    .any(|r| entry.rule_ids.iter().any(|id| id == r.spec.id()))
+            })
+            .collect();
+        let detail = |entry: &crate::config::gitleaks::IgnoredFinding| {
+            format!(
+                "an ignore entry for {}:{} names {:?}, which is neither a leakgate rule nor a gitleaks rule leakgate knows, so it ignores nothing",
+                entry.path, entry.line, entry.rule_id
+            )
+        };
+        match unknown.as_slice() {
+            [] => {}
+            [entry] => engine.config_warnings.push(detail(entry)),
+            entries => {
+                let mut ids: Vec<&str> = entries.iter().map(|e| e.rule_id.as_str()).collect();
+                ids.sort();
+                ids.dedup();
+                let named: Vec<String> = ids.iter().take(5).map(|id| format!("{id:?}")).collect();
+                let more = if ids.len() > 5 {
+                    format!(" and {} more", ids.len() - 5)
+                } else {
+                    String::new()
+                };
                 engine.config_warnings.push(format!(
-                    "an ignore entry for {}:{} names {:?}, which is not a leakgate rule, so it ignores nothing",
-                    entry.path, entry.line, entry.rule_id
+                    "{} ignore entries name rules leakgate has no counterpart for ({}{more}), so they ignore nothing; \
+                     `leakgate rules` lists leakgate's ids, --verbose lists the entries",
+                    entries.len(),
+                    named.join(", ")
                 ));
+                engine
+                    .config_warning_details
+                    .extend(entries.iter().map(|e| detail(e)));
             }
         }
         engine.ignored = config.ignored.clone();
@@ -380,6 +419,12 @@ impl Engine {
     /// Settings from the config that could not be applied, for the report.
     pub fn config_warnings(&self) -> &[String] {
         &self.config_warnings
+    }
+
+    /// One line per item the summary lines of [`Self::config_warnings`]
+    /// count, for `--verbose`.
+    pub fn config_warning_details(&self) -> &[String] {
+        &self.config_warning_details
     }
 
     /// The size above which blobs are skipped. Sources that can learn a
@@ -460,6 +505,9 @@ impl Engine {
 
         let text = BlobText::new(content);
         let lines = || text.lines();
+        // Every rule match, whatever becomes of it: each is masked wherever
+        // a finding's line shows it (see `mask_candidates`).
+        let mut candidates = Vec::new();
         let keywords = self.prefilter.scan(content);
         for &rule_index in &keywords.triggered {
             let rule = &self.rules[rule_index];
@@ -493,12 +541,14 @@ impl Engine {
                     if secret.is_empty() {
                         return;
                     }
+                    candidates.push(secret.clone());
                     if let Some(hit) = self.confirm(rule, input, &path_text, &text, secret, whole) {
                         hits.push(hit);
                     }
                 })
                 .map_err(|err| anyhow!("rule {} has an invalid regex: {err}", rule.spec.id()))?;
         }
+        mask_candidates(&mut hits, candidates);
         Ok(ScanOutcome {
             findings: prefer_specific(hits),
             skipped: None,
@@ -579,6 +629,7 @@ impl Engine {
                 generic: rule.spec.generic,
                 allowed: false,
                 format_rejected: false,
+                excerpt: 0..0,
             });
         }
         Ok(())
@@ -643,7 +694,7 @@ impl Engine {
             finding: Finding {
                 start,
                 end,
-                line: text.content[excerpt].to_vec(),
+                line: text.content[excerpt.clone()].to_vec(),
                 secret_in_line: in_line_start..in_line_end.max(in_line_start),
                 ..rule.finding_in(input, secret)
             },
@@ -651,6 +702,7 @@ impl Engine {
             generic: rule.spec.generic,
             allowed,
             format_rejected,
+            excerpt,
         })
     }
 
@@ -756,7 +808,7 @@ fn validate_custom_rule(spec: &RuleSpec, source: &SourceText) -> Result<()> {
         }
         (Some(regex), _) => {
             let compiled = matcher::compile(regex.get_ref())
-                .map_err(|e| source.error_at(regex.span(), &format!("invalid regex: {e}")))?;
+                .map_err(|e| source.regex_error_at(regex, "invalid regex", &e))?;
             let groups = matcher::captures_len(&compiled);
             if let Some(group) = spec.secret_group
                 && group >= groups
@@ -774,7 +826,7 @@ fn validate_custom_rule(spec: &RuleSpec, source: &SourceText) -> Result<()> {
     }
     for path in spec.path.iter().chain(spec.path_exclude.iter()) {
         matcher::compile_path(path.get_ref())
-            .map_err(|e| source.error_at(path.span(), &format!("invalid path regex: {e}")))?;
+            .map_err(|e| source.regex_error_at(path, "invalid path regex", &e))?;
     }
     Ok(())
 }
@@ -802,6 +854,32 @@ fn near_new_lines<'c>(
             new_bytes.get(i).is_some_and(|b| b.start < region.end)
         })
         .collect()
+}
+
+/// Records on each hit where the rule matches on its displayed line lie, so
+/// reports mask every one of them, whether it is reported or not: a secret
+/// that an allowlist, the baseline or `.gitleaksignore` accepts, or that a
+/// filter dropped, is still printed beside another finding on its line.
+fn mask_candidates(hits: &mut [Hit], mut candidates: Vec<Range<usize>>) {
+    if hits.is_empty() {
+        return;
+    }
+    candidates.sort_by_key(|c| (c.start, c.end));
+    candidates.dedup();
+    let longest = candidates.iter().map(|c| c.len()).max().unwrap_or(0);
+    for hit in hits.iter_mut().filter(|h| !h.finding.file_rule) {
+        let excerpt = hit.excerpt.clone();
+        // Candidates are sorted by start, and none is longer than `longest`.
+        let from = candidates.partition_point(|c| c.start + longest <= excerpt.start);
+        hit.finding.hidden_in_line = candidates[from..]
+            .iter()
+            .take_while(|c| c.start < excerpt.end)
+            .filter(|c| c.end > excerpt.start)
+            .map(|c| {
+                c.start.max(excerpt.start) - excerpt.start..c.end.min(excerpt.end) - excerpt.start
+            })
+            .collect();
+    }
 }
 
 /// Drops a generic rule's hit where a specific rule matched overlapping

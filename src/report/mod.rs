@@ -1,8 +1,9 @@
-//! Reports: one writer per output format (human, JSON, SARIF) over the same
-//! [`ScanReport`].
+//! Reports: one writer per output format (human, JSON, SARIF, and the
+//! replacements file for git filter-repo) over the same [`ScanReport`].
 //! Writers only format; redaction is decided by `reveal` and done by
 //! [`crate::finding::Secret`].
 
+pub mod filter_repo;
 pub mod human;
 pub mod json;
 pub mod sarif;
@@ -13,12 +14,20 @@ use anyhow::Result;
 
 use crate::scan::ScanReport;
 
+/// Said on every scan that ran no rules at all, so that nobody mistakes it
+/// for a clean result.
+pub const NO_RULES_RAN: &str = "no rules ran: the config turns off the built-in rules \
+     ([extend] use_default = false) and defines none of its own, so nothing was checked";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Human,
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,
+    /// A replacements file for `git filter-repo --replace-text` (needs
+    /// --no-redact and --report-path).
+    GitFilterRepo,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -39,5 +48,6 @@ pub fn write(
         Format::Human => human::write(report, options, out),
         Format::Json => json::write(report, options, out),
         Format::Sarif => sarif::write(report, options, out),
+        Format::GitFilterRepo => filter_repo::write(report, options, out),
     }
 }

@@ -4,6 +4,7 @@
 //! [`Sink`]). A source decides what to scan; it asks [`crate::git`] for
 //! everything about the repository and knows nothing about rules or reports.
 
+pub mod commit_msg;
 pub mod diff;
 pub mod files;
 pub mod history;

@@ -10,8 +10,9 @@ use std::process::Output;
 use crate::util::*;
 
 /// Bytes a terminal could act on: C0 controls other than newline, DEL, C1
-/// controls and bidirectional overrides (as UTF-8), and invalid UTF-8.
-fn assert_no_raw_controls(bytes: &[u8], allow_colour: bool) {
+/// controls, bidirectional controls and marks (LRM, RLM, ALM), the Unicode
+/// line and paragraph separators (as UTF-8), and invalid UTF-8.
+pub fn assert_no_raw_controls(bytes: &[u8], allow_colour: bool) {
     let text = std::str::from_utf8(bytes).unwrap_or_else(|e| {
         panic!(
             "output is not UTF-8 ({e}): {:?}",
@@ -31,13 +32,26 @@ fn assert_no_raw_controls(bytes: &[u8], allow_colour: bool) {
             );
             continue;
         }
-        let dangerous = (c.is_control() && c != '\n')
-            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}');
+        let dangerous = (c.is_control() && c != '\n') || is_invisible_control(c);
         assert!(!dangerous, "raw {c:?} at byte {at} in:\n{text}");
     }
 }
 
-fn assert_output_safe(out: &Output, allow_colour: bool) {
+/// Not control characters to Rust, but they reorder or break what is shown.
+pub fn is_invisible_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{061c}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
+}
+
+pub fn assert_output_safe(out: &Output, allow_colour: bool) {
     assert_no_raw_controls(&out.stdout, allow_colour);
     assert_no_raw_controls(&out.stderr, false);
 }
@@ -65,6 +79,9 @@ const HOSTILE_NAMES: &[&[u8]] = &[
     b"bidi\xe2\x80\xaetxt.exe",
     b"c1\xc2\x9b31m.txt",
     b"cr\rover.txt",
+    b"del\x7f.txt",
+    b"alm\xd8\x9c.txt",
+    b"ls\xe2\x80\xa8ps\xe2\x80\xa9.txt",
 ];
 
 fn stage_hostile_names(repo: &TestRepo) {
@@ -90,6 +107,9 @@ fn hostile_file_names_are_printed_escaped() {
         "bidi\\u{202e}txt.exe:1:8",
         "c1\\u{9b}31m.txt:1:8",
         "cr\\rover.txt:1:8",
+        "del\\u{7f}.txt:1:8",
+        "alm\\u{61c}.txt:1:8",
+        "ls\\u{2028}ps\\u{2029}.txt:1:8",
     ] {
         assert!(plain.contains(shown), "{shown} missing from:\n{plain}");
     }
@@ -361,4 +381,72 @@ echo chained-{hook}-ran >&2
     repo.git(&["init", "-q", "--bare", remote.to_str().unwrap()]);
     let all = assert_passed(&repo.try_git(&["push", remote.to_str().unwrap(), "main"]));
     assert!(all.contains("chained-pre-push-ran"), "{all}");
+}
+
+/// A staged Python file whose one line holds an AWS key deep inside a
+/// long call, scanned with `COLUMNS` set.
+fn scan_long_line(columns: &str) -> String {
+    let repo = TestRepo::new();
+    let prefix = format!(
+        "client = make_client(region=\"eu-west-1\", retries=5, timeout=30, {}",
+        "x=1, ".repeat(12)
+    );
+    repo.stage(
+        "app.py",
+        &format!(
+            "{prefix}key=\"{AWS_KEY_ID}\", {})\n",
+            "flag=True, ".repeat(10)
+        ),
+    );
+    let out = repo
+        .command(leakgate_bin())
+        .args(["scan", "--color", "never"])
+        .env("COLUMNS", columns)
+        .output()
+        .unwrap();
+    assert_blocked_by_finding(&out)
+}
+
+#[test]
+fn at_80_columns_every_line_fits_and_the_carets_sit_under_the_secret() {
+    let all = scan_long_line("80");
+    for line in all.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
+    let lines: Vec<&str> = all.lines().collect();
+    let source = lines
+        .iter()
+        .position(|l| l.starts_with("    1 | "))
+        .expect(&all);
+    let secret_at = lines[source].find("AKIA").expect(&all);
+    let caret_at = lines[source + 1].find('^').expect(&all);
+    assert_eq!(
+        lines[source][..secret_at].chars().count(),
+        lines[source + 1][..caret_at].chars().count(),
+        "{all}"
+    );
+    assert!(lines[source].contains('…'), "the line was cut: {all}");
+    // The fix text wraps instead of running on.
+    assert!(
+        all.lines().filter(|l| l.starts_with("         ")).count() >= 1,
+        "{all}"
+    );
+}
+
+#[test]
+fn a_wide_terminal_shows_more_of_the_line() {
+    let narrow = scan_long_line("60");
+    let wide = scan_long_line("200");
+    let source = |all: &str| {
+        all.lines()
+            .find(|l| l.starts_with("    1 | "))
+            .unwrap()
+            .to_string()
+    };
+    assert!(source(&wide).chars().count() > source(&narrow).chars().count());
+    assert!(source(&narrow).chars().count() <= 60, "{narrow}");
 }
