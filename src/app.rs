@@ -118,6 +118,7 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
             },
             exclude: args.since_commit.iter().cloned().collect(),
             exclude_remote: None,
+            tags: Vec::new(),
         })
     } else if args.staged || args.paths.is_empty() {
         Target::Staged {
@@ -442,8 +443,9 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
         )?;
         writeln!(
             out,
-            "  Every scan now ignores them. Commit the file so every clone does too, and rotate\n  \
-             any of these secrets that was ever shared: they are still in history."
+            "  Staged scans now ignore them; pushes and history scans do once the file is\n  \
+             committed (they trust committed files only). Commit it, and rotate any of these\n  \
+             secrets that was ever shared: they are still in history."
         )?;
         out.flush()?;
         return Ok(ExitCode::from(EXIT_CLEAN));
