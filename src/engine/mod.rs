@@ -144,9 +144,14 @@ impl PathFilter {
         let compile = |pattern: &Option<toml::Spanned<String>>, key: &str| {
             pattern
                 .as_ref()
-                .map(|p| matcher::compile_path(p.get_ref()))
+                .map(|p| {
+                    // Never quotes the pattern: it may hold a secret.
+                    matcher::compile_path(p.get_ref()).map_err(|e| {
+                        let problem = crate::config::describe_regex_error(p.get_ref(), &e);
+                        format!("rule {} has an invalid {key} regex: {problem}", spec.id())
+                    })
+                })
                 .transpose()
-                .map_err(|e| format!("rule {} has an invalid {key} regex: {e}", spec.id()))
         };
         Ok(PathFilter {
             include: compile(&spec.path, "path")?,
@@ -202,6 +207,8 @@ impl CompiledRule {
                 &self.spec.keywords,
                 self.spec.secret_group,
             )
+            // Never quotes the pattern: it may hold a secret.
+            .map_err(|err| crate::config::describe_regex_error(pattern.get_ref(), &err))
         });
         compiled
             .as_ref()

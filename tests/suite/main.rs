@@ -2,6 +2,7 @@
 //! real binary, and real `git commit` runs with the hook installed.
 
 mod util;
+mod workflow_snapshots;
 
 mod baseline;
 mod commit_hook;
