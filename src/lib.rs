@@ -8,7 +8,8 @@
 //! (and alone decides redaction), and [`report`] prints them. [`scan`] wires
 //! one scan together and applies the [`baseline`]; [`git`] runs every git
 //! command and reads objects; [`hooks`] installs the git hooks and
-//! [`doctor`] checks them; [`app`] maps commands to exit codes.
+//! [`doctor`] checks them; [`server`] runs the pre-receive check on a git
+//! server; [`app`] maps commands to exit codes.
 
 pub mod app;
 pub mod baseline;
@@ -27,5 +28,6 @@ pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod server;
 pub mod source;
 pub mod verify;

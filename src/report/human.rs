@@ -383,7 +383,33 @@ fn write_live_list(report: &ScanReport, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
+/// What a staged change to the configuring files allows, redacted.
+fn write_loosened(report: &ScanReport, out: &mut dyn Write) -> Result<()> {
+    let Some(loosened) = &report.loosened else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "leakgate: the staged {} allows {} finding(s) that HEAD's config blocks:",
+        escape(&loosened.files.join(", ")),
+        loosened.findings.len()
+    )?;
+    for finding in &loosened.findings {
+        writeln!(
+            out,
+            "    {}:{}:{}  {}  {}",
+            finding.path,
+            finding.start.line,
+            finding.start.column,
+            escape(&finding.rule_id),
+            escape(&finding.secret.redacted())
+        )?;
+    }
+    Ok(())
+}
+
 fn write_summary(report: &ScanReport, width: Option<usize>, out: &mut dyn Write) -> Result<()> {
+    write_loosened(report, out)?;
     let count = report.findings.len();
     if report.baselined > 0 {
         writeln!(

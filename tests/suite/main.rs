@@ -5,6 +5,7 @@ mod util;
 mod workflow_snapshots;
 
 mod baseline;
+mod ci_mode;
 mod commit_hook;
 mod config;
 mod content;
@@ -17,6 +18,7 @@ mod hook_managers;
 mod install;
 mod output;
 mod pre_push;
+mod pre_receive;
 mod precommit_framework;
 mod regression;
 mod repo_formats;

@@ -261,7 +261,13 @@ fn assert_only_the_token_reported_and_nothing_in_full(repo: &TestRepo) {
     ] {
         let all = assert_blocked_by_finding(&repo.leakgate(args));
         assert!(all.contains("github-pat-classic"), "{args:?}:\n{all}");
-        assert!(!all.contains("aws-access-key-id"), "{args:?}:\n{all}");
+        // Not reported as a finding (the note on what a staged baseline
+        // allows may name it, redacted).
+        assert!(
+            !all.lines()
+                .any(|l| !l.starts_with(' ') && l.contains("aws-access-key-id")),
+            "{args:?}:\n{all}"
+        );
         assert!(!all.contains(&AWS_KEY_ID[4..]), "{args:?}:\n{all}");
         assert!(!all.contains(&GITHUB_TOKEN[4..]), "{args:?}:\n{all}");
         assert!(all.contains("AKIA…"), "{args:?}:\n{all}");
