@@ -169,21 +169,28 @@ fn rules_command(
             Ok(ExitCode::from(EXIT_CLEAN))
         }
         Some(RulesAction::Check { file }) => {
-            let source = SourceText::read(&file)?;
-            let specs = rules::parse_rules(&source)?;
-            rules::ensure_not_empty(&specs, &source.name)?;
-            let failures = rules::check_rules(&specs)?;
+            let (files, name) = match file {
+                Some(file) => {
+                    let source = SourceText::read(&file)?;
+                    let specs = rules::parse_rules(&source)?;
+                    rules::ensure_not_empty(&specs, &source.name)?;
+                    let name = source.name.clone();
+                    (vec![(source, specs)], name)
+                }
+                None => (
+                    rules::builtin_rule_files()?,
+                    "the built-in rules".to_string(),
+                ),
+            };
+            let count: usize = files.iter().map(|(_, specs)| specs.len()).sum();
+            let failures = crate::engine::check::check_rule_files(&files)?;
             for failure in &failures {
                 println!("FAIL {}", escape_lines_for_terminal(failure));
             }
             if !failures.is_empty() {
-                bail!("{} of the checks in {} failed", failures.len(), source.name);
+                bail!("{} of the checks in {name} failed", failures.len());
             }
-            println!(
-                "ok: {} rules in {} match their examples",
-                specs.len(),
-                source.name
-            );
+            println!("ok: {count} rules in {name} match their examples");
             Ok(ExitCode::from(EXIT_CLEAN))
         }
     }

@@ -52,8 +52,9 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum RulesAction {
-    /// Check every rule in FILE against its examples and negative examples.
-    Check { file: PathBuf },
+    /// Check every rule in FILE (default: the built-in rules) against its
+    /// examples and negative examples; failures name file:line.
+    Check { file: Option<PathBuf> },
 }
 
 #[derive(Debug, clap::Args)]

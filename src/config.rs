@@ -7,86 +7,18 @@
 
 pub mod gitleaks;
 
-use std::ops::Range;
 use std::path::Path;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use toml::Spanned;
 
 use crate::rules::RuleSpec;
+/// Config files are [`SourceText`]s; the type has its own module because
+/// rules files and their checks use it too.
+pub use crate::source_text::SourceText;
 
 pub const CONFIG_FILE_NAME: &str = ".leakgate.toml";
-
-/// A config or rules file's text and the name errors should give it.
-pub struct SourceText {
-    pub name: String,
-    pub text: String,
-}
-
-impl SourceText {
-    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        SourceText {
-            name: name.into(),
-            text: text.into(),
-        }
-    }
-
-    pub fn from_bytes(name: impl Into<String>, bytes: &[u8]) -> Result<Self> {
-        let name = name.into();
-        match std::str::from_utf8(bytes) {
-            Ok(text) => Ok(SourceText::new(name, text)),
-            Err(err) => {
-                let offset = err.valid_up_to();
-                let (line, column) = line_column(&String::from_utf8_lossy(bytes), offset);
-                Err(anyhow!(
-                    "{name}:{line}:{column}: the file is not valid UTF-8 (TOML must be UTF-8)"
-                ))
-            }
-        }
-    }
-
-    pub fn read(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path)
-            .map_err(|err| anyhow!("cannot read config file {}: {err}", path.display()))?;
-        SourceText::from_bytes(path.display().to_string(), &bytes)
-    }
-
-    /// Deserializes the text, turning a TOML or schema error into
-    /// `file:line:column: problem`.
-    pub fn parse_toml<T: DeserializeOwned>(&self) -> Result<T> {
-        toml::from_str(&self.text).map_err(|err| {
-            let message = err.message().trim().to_string();
-            match err.span() {
-                Some(span) => self.error_at(span, &message),
-                None => anyhow!("{}: {message}", self.name),
-            }
-        })
-    }
-
-    /// An error pointing at a span of this file.
-    pub fn error_at(&self, span: Range<usize>, message: &str) -> anyhow::Error {
-        let (line, column) = line_column(&self.text, span.start);
-        anyhow!("{}:{line}:{column}: {message}", self.name)
-    }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text.as_bytes()[..offset];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
-    (line, column)
-}
 
 /// `.leakgate.toml` as written.
 #[derive(Debug, Default, Deserialize)]
@@ -335,11 +267,5 @@ mod tests {
             let err = size(bad).unwrap_err().to_string();
             assert!(err.starts_with("c.toml:2:17:"), "{bad}: {err}");
         }
-    }
-
-    #[test]
-    fn columns_count_characters() {
-        assert_eq!(line_column("é=1\nab", 5), (2, 1));
-        assert_eq!(line_column("é=1", 2), (1, 2));
     }
 }

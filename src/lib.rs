@@ -25,3 +25,4 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod source_text;

@@ -24,6 +24,8 @@ pub fn has_inline_marker(line: &[u8]) -> bool {
 
 /// One compiled allowlist entry.
 pub struct Allowlist {
+    /// What the entry says about itself, for `leakgate explain`.
+    pub description: String,
     rules: Vec<String>,
     paths: GlobSet,
     path_regexes: Option<RegexSet>,
@@ -79,6 +81,7 @@ impl Allowlist {
             }
         }
         Ok(Allowlist {
+            description: spec.description.clone(),
             rules: spec.rules.iter().map(|r| r.get_ref().clone()).collect(),
             paths,
             path_regexes: regex_set(&spec.path_regexes, source)?,
