@@ -40,6 +40,9 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// List every candidate the rules match in FILES, reported or not, and
+    /// why each dropped one was dropped.
+    Explain(ExplainArgs),
     /// List the rules, or check a rules file's examples.
     Rules {
         #[command(subcommand)]
@@ -94,6 +97,19 @@ pub struct ScanArgs {
     pub no_redact: bool,
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// Files on disk, scanned whole.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Use this config instead of the repository's .leakgate.toml.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Print secrets in full instead of redacted.
+    #[arg(long)]
+    pub no_redact: bool,
 }
 
 #[derive(Debug, clap::Args)]

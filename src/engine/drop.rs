@@ -1,6 +1,6 @@
 //! Why a candidate was dropped: one named reason for every place the engine
-//! (or the scan, for the baseline) decides that a regex match is not a
-//! finding. `leakgate explain` prints them, and tests assert which one
+//! decides that a regex match is not a finding. (The baseline, applied by
+//! the scan after the engine, is not among them: `explain` does not read it.) `leakgate explain` prints them, and tests assert which one
 //! fired instead of only that nothing was reported.
 //!
 //! This module only names decisions; the checks that make them live in
@@ -29,9 +29,6 @@ pub enum DropReason {
     GeneratedFile,
     /// The value stands in for a real one.
     Placeholder(Placeholder),
-    /// The value is public by design or published for everyone to use
-    /// (documentation samples, well-known digests).
-    Published,
     /// A catch-all rule's value that was not generated at random.
     NotRandom(NotRandom),
     /// The secret contains one of the rule's stopwords.
@@ -61,8 +58,6 @@ pub enum DropReason {
     ContentFindingInFile,
     /// A single finding the config leaves out (`.gitleaksignore`).
     IgnoredByConfig,
-    /// The baseline accepts it.
-    Baseline,
 }
 
 /// What makes a value a stand-in.
@@ -111,7 +106,6 @@ impl fmt::Display for DropReason {
                 f.write_str("catch-all rule in a generated file (lockfile, bundle)")
             }
             DropReason::Placeholder(kind) => write!(f, "placeholder: {kind}"),
-            DropReason::Published => f.write_str("a published, public or well-known value"),
             DropReason::NotRandom(kind) => write!(f, "not a generated value: {kind}"),
             DropReason::Stopword(word) => write!(f, "contains the rule's stopword {word:?}"),
             DropReason::NotSecret => f.write_str("a format that is not secret"),
@@ -132,7 +126,6 @@ impl fmt::Display for DropReason {
                 f.write_str("the file's content has a finding, which says what to rotate")
             }
             DropReason::IgnoredByConfig => f.write_str("ignored by .gitleaksignore"),
-            DropReason::Baseline => f.write_str("accepted by the baseline"),
         }
     }
 }

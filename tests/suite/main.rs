@@ -9,6 +9,7 @@ mod config;
 mod content;
 mod detection;
 mod doctor;
+mod explain;
 mod gitleaks;
 mod history;
 mod hook_managers;
