@@ -3,7 +3,10 @@
 
 Called by bench/run.sh, which builds the binary and the corpora first:
     measure.py CORPUS_DIR LEAKGATE_BIN [CASE...]
-Cases: small, big, history (default: all three). Each command is started
+Cases: small, big, history, regenerated, interleaved (default: all).
+regenerated and interleaved are made here, in CORPUS_DIR, when missing:
+one staged rewrite of a 400k-line file each, against `git diff --cached
+-U0`, to show the line diff's cost stays proportional to the file. Each command is started
 with posix_spawn and reaped with wait4, so the wall time and the CPU time
 (user + system, all threads, children included) are the command's own; one
 more run under GNU time gives its peak resident memory. leakgate and its
@@ -18,8 +21,58 @@ import sys
 import tempfile
 import time
 
-RUNS = {"small": 41, "big": 7, "history": 7}
-WARMUP = {"small": 3, "big": 1, "history": 1}
+RUNS = {"small": 41, "big": 7, "history": 7, "regenerated": 7, "interleaved": 7}
+WARMUP = {"small": 3, "big": 1, "history": 1, "regenerated": 1, "interleaved": 1}
+LINES = 400_000
+
+
+def regenerated_files():
+    """A pretty-printed JSON of about 400k lines, then the same regenerated
+    with half of its values changed (as lockfile and data tools do)."""
+    import json
+    records = LINES // 8
+    old = [{"id": i, "name": f"item-{i}", "group": f"g{i % 37}", "size": i * 7 % 1000,
+            "ok": i % 3 == 0, "tag": f"t{i % 101}"} for i in range(records)]
+    new = []
+    for i, record in enumerate(old):
+        changed = dict(record)
+        for n, key in enumerate(record):
+            if key != "id" and (i * 7 + n) % 2 == 0:
+                changed[key] = f"{record[key]}-v2" if isinstance(record[key], str) else i * 13 % 997
+        new.append(changed)
+    return json.dumps(old, indent=2) + "\n", json.dumps(new, indent=2) + "\n"
+
+
+def interleaved_files():
+    """A 400k-line file, then its two halves interleaved line by line with
+    every fourth line changed: the input on which a line diff goes
+    quadratic."""
+    old = [f"    value_{i % 5003} = compute({i % 97}, \"{i % 13}\")\n" for i in range(LINES)]
+    half = LINES // 2
+    new = []
+    for i in range(half):
+        for j in (i, i + half):
+            new.append(f"    value_{j % 5003} = changed({j})\n" if j % 4 == 0 else old[j])
+    return "".join(old), "".join(new)
+
+
+def make_rewrite_repo(path, make_files):
+    """A repository with one committed file and its rewrite staged."""
+    if os.path.isdir(os.path.join(path, ".git")):
+        return
+    old, new = make_files()
+    os.makedirs(path)
+    env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.invalid",
+               GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.invalid")
+    git = lambda *args: subprocess.run(["git", *args], cwd=path, env=env, check=True,
+                                       stdout=subprocess.DEVNULL)
+    git("init", "-q", "-b", "main")
+    name = os.path.join(path, "data.txt")
+    open(name, "w").write(old)
+    git("add", "data.txt")
+    git("commit", "-q", "--no-verify", "-m", "original")
+    open(name, "w").write(new)
+    git("add", "data.txt")
 
 
 def run_once(argv, cwd, stdin_path=None):
@@ -106,14 +159,18 @@ def main():
     if len(sys.argv) < 3:
         raise SystemExit(__doc__)
     corpus, binary = sys.argv[1], os.path.abspath(sys.argv[2])
-    cases = sys.argv[3:] or ["small", "big", "history"]
+    cases = sys.argv[3:] or ["small", "big", "history", "regenerated", "interleaved"]
+    if "regenerated" in cases:
+        make_rewrite_repo(os.path.join(corpus, "regenerated"), regenerated_files)
+    if "interleaved" in cases:
+        make_rewrite_repo(os.path.join(corpus, "interleaved"), interleaved_files)
     load_before = os.getloadavg()[0]
     rows = []
     for case in cases:
         repo = os.path.join(corpus, case)
         runs, warmup = RUNS[case], WARMUP[case]
         stdin_path = None
-        if case == "small":
+        if case in ("small", "regenerated", "interleaved"):
             ours = [binary, "scan"]
             floor_name, floor = "git diff --cached -U0", ["git", "diff", "--cached", "-U0"]
         elif case == "big":

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Measures leakgate beside git's own floor on three real repositories, in one
-# run: a 3-file commit, a 128 MB first commit, and a ~400-commit history.
+# run: a 3-file commit, a 128 MB first commit, and a ~400-commit history;
+# and on two staged rewrites of a 400k-line file (a regenerated JSON, an
+# interleaved rewrite), made by measure.py, that show the line diff's cost.
 #
 # Usage: bench/run.sh [CORPUS_DIR] [LEAKGATE_BIN] [CASE...]
 #   CORPUS_DIR    where the corpora live (default target/bench-corpus); they
 #                 are built with ../shared/bench/make-corpus.sh when missing,
 #                 or always with REBUILD_CORPUS=1
 #   LEAKGATE_BIN  the binary to measure (default: a release build made here)
-#   CASE          small, big, history (default: all)
+#   CASE          small, big, history, regenerated, interleaved (default: all)
 # Needs git and python3. Not part of .ci/run: benchmarks measure, tests don't.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -10,7 +10,7 @@ use crate::baseline::{BASELINE_FILE_NAME, Baseline};
 use crate::cli::{BaselineArgs, Cli, ColorChoice, Command, ExplainArgs, RulesAction, ScanArgs};
 use crate::config::{LoadedConfig, SourceText};
 use crate::engine::Engine;
-use crate::path::{escape_for_terminal, escape_lines_for_terminal};
+use crate::path::{escape_for_terminal, escape_line_for_terminal, escape_lines_for_terminal};
 use crate::report::{self, Format, ReportOptions};
 use crate::scan::{self, BaselineSource, ScanRequest, Target};
 use crate::source::history::{CommitSelection, Tips};
@@ -21,17 +21,40 @@ pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
+/// Did this error come from writing to a reader that went away (EPIPE)?
+/// Listing commands then stop quietly; a scan still blocks.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        let kind = match cause.downcast_ref::<std::io::Error>() {
+            Some(io) => Some(io.kind()),
+            None => cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind),
+        };
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Writes one message line to stdout; an error (a closed or full stdout)
+/// is returned, never a panic as `println!` would.
+fn say(line: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")
+        .and_then(|()| out.flush())
+        .context("cannot write to standard output")
+}
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan_command(args),
         Command::Install { hook, force } => {
             let done = hooks::install(hook, force)?;
-            println!("leakgate: {}", escape_lines_for_terminal(&done));
+            say(&format!("leakgate: {}", escape_lines_for_terminal(&done)))?;
             Ok(ExitCode::from(EXIT_CLEAN))
         }
         Command::Uninstall { hook } => {
             let done = hooks::uninstall(hook)?;
-            println!("leakgate: {}", escape_lines_for_terminal(&done));
+            say(&format!("leakgate: {}", escape_lines_for_terminal(&done)))?;
             Ok(ExitCode::from(EXIT_CLEAN))
         }
         Command::Rules { action, config } => rules_command(action, config),
@@ -51,7 +74,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn scan_command(args: ScanArgs) -> Result<ExitCode> {
-    let target = if let Some(remote) = &args.pre_push {
+    let target = if let Some(file) = &args.commit_msg {
+        Target::CommitMessage(file.clone())
+    } else if let Some(remote) = &args.pre_push {
         let input = std::io::read_to_string(std::io::stdin())
             .context("cannot read the refs being pushed from stdin")?;
         Target::PrePush {
@@ -83,6 +108,11 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
         progress: true,
     })?;
     print_warnings(&report.warnings);
+    if report.rules.is_empty() && args.format != Format::Human && args.report_path.is_none() {
+        // The human report says it in its summary; a machine-readable
+        // report on stdout carries it as a field, and this tells the user.
+        print_warnings(&[report::NO_RULES_RAN.to_string()]);
+    }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -103,8 +133,9 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
         None => args.format,
     };
     let mut stdout = std::io::stdout().lock();
-    report::write(&report, terminal_format, options, &mut stdout)?;
-    stdout.flush()?;
+    report::write(&report, terminal_format, options, &mut stdout)
+        .and_then(|()| stdout.flush().map_err(Into::into))
+        .context("cannot write the report to standard output, so nobody saw what the scan found")?;
     Ok(ExitCode::from(if report.findings.is_empty() {
         EXIT_CLEAN
     } else {
@@ -115,9 +146,15 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
 /// Config settings that could not be applied: on stderr, so reports on
 /// stdout stay parseable, and never silently.
 fn print_warnings(warnings: &[String]) {
+    let mut stderr = std::io::stderr().lock();
     for warning in warnings {
-        // Warnings quote the repository's config.
-        eprintln!("leakgate: warning: {}", escape_lines_for_terminal(warning));
+        // Warnings quote the repository's config. A closed stderr cannot
+        // be told anything; what the command does next does not depend on it.
+        let _ = writeln!(
+            stderr,
+            "leakgate: warning: {}",
+            escape_line_for_terminal(warning)
+        );
     }
 }
 
@@ -159,14 +196,18 @@ fn rules_command(
             }
             let engine = Engine::from_config(config.as_ref())?;
             let mut out = std::io::stdout().lock();
-            for spec in engine.rule_specs() {
-                writeln!(
-                    out,
-                    "{:<40} {}",
-                    escape_for_terminal(spec.id().as_bytes()),
-                    escape_for_terminal(spec.description.as_bytes())
-                )?;
-            }
+            let mut list = || -> std::io::Result<()> {
+                for spec in engine.rule_specs() {
+                    writeln!(
+                        out,
+                        "{:<40} {}",
+                        escape_for_terminal(spec.id().as_bytes()),
+                        escape_for_terminal(spec.description.as_bytes())
+                    )?;
+                }
+                out.flush()
+            };
+            list().context("cannot write the list of rules to standard output")?;
             Ok(ExitCode::from(EXIT_CLEAN))
         }
         Some(RulesAction::Check { file }) => {
@@ -186,12 +227,12 @@ fn rules_command(
             let count: usize = files.iter().map(|(_, specs)| specs.len()).sum();
             let failures = crate::engine::check::check_rule_files(&files)?;
             for failure in &failures {
-                println!("FAIL {}", escape_lines_for_terminal(failure));
+                say(&format!("FAIL {}", escape_lines_for_terminal(failure)))?;
             }
             if !failures.is_empty() {
                 bail!("{} of the checks in {name} failed", failures.len());
             }
-            println!("ok: {count} rules in {name} match their examples");
+            say(&format!("ok: {count} rules in {name} match their examples"))?;
             Ok(ExitCode::from(EXIT_CLEAN))
         }
     }
@@ -268,7 +309,7 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
     let path = match args.baseline {
         Some(path) => path,
         None => {
-            let repo = crate::source::repo::GitRepo::open_from_env()?;
+            let repo = crate::git::Repo::discover()?;
             let top = repo.workdir().ok_or_else(|| {
                 anyhow::anyhow!(
                     "a bare repository has no working tree for {BASELINE_FILE_NAME}; give the file with --baseline FILE"
@@ -304,6 +345,7 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
             "  Every scan now ignores them. Commit the file so every clone does too, and rotate\n  \
              any of these secrets that was ever shared: they are still in history."
         )?;
+        out.flush()?;
         return Ok(ExitCode::from(EXIT_CLEAN));
     };
     let stale = existing.stale(&report.findings);
@@ -343,6 +385,7 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
             "leakgate: every entry of {} matches a finding in {commits} commit(s)",
             path.display()
         )?;
+        out.flush()?;
         return Ok(ExitCode::from(EXIT_CLEAN));
     }
     writeln!(
@@ -354,5 +397,6 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
         existing.entries().len(),
         path.display()
     )?;
+    out.flush()?;
     Ok(ExitCode::from(EXIT_FINDINGS))
 }

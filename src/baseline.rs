@@ -90,10 +90,12 @@ impl Baseline {
     pub fn parse(name: &str, bytes: &[u8]) -> Result<Self> {
         let file: BaselineFile = serde_json::from_slice(bytes).map_err(|e| {
             anyhow!(
-                "{name}:{}:{}: not a leakgate baseline: {e}.\n\
+                "{name}:{}:{}: not a leakgate baseline: {}.\n\
                  Fix the file, or record it again with `leakgate baseline`",
                 e.line(),
-                e.column()
+                e.column(),
+                // The message quotes the file's keys and values.
+                crate::path::escape_line_for_terminal(&e.to_string())
             )
         })?;
         if file.version != BASELINE_VERSION {
@@ -175,6 +177,7 @@ mod tests {
             secret_in_line: 0..secret.len(),
             commit: None,
             file_rule: false,
+            hidden_in_line: Vec::new(),
         }
     }
 

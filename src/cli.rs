@@ -1,6 +1,13 @@
 //! Command-line definitions. Parsing only: what each command does lives in
 //! `app`.
+//!
+//! `scan --staged` is the file-list mode hook frameworks call with the
+//! staged file names appended, and a file may be named `-h`, `--help` or
+//! `--no-redact`. So every argument after `--staged` is a path, whether or
+//! not the caller wrote `--` ([`parse`] makes it so before clap sees them):
+//! a file name can never turn the hook into help output or reveal secrets.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -13,6 +20,32 @@ use crate::report::Format;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Parses the process arguments, with every argument after `scan
+/// --staged` taken as a path (see the module docs).
+pub fn parse() -> Cli {
+    Cli::parse_from(staged_names_are_paths(std::env::args_os().collect()))
+}
+
+/// Inserts `--` after the `--staged` of a `scan` command, unless the caller
+/// already put one there: the arguments that follow are file names.
+pub fn staged_names_are_paths(mut args: Vec<OsString>) -> Vec<OsString> {
+    if args.get(1).is_none_or(|command| command != "scan") {
+        return args;
+    }
+    // No option of `scan` takes a value starting with `-`, so the first
+    // `--staged` (before any `--`) is the flag itself.
+    let staged = args[2..]
+        .iter()
+        .take_while(|arg| *arg != "--")
+        .position(|arg| arg == "--staged");
+    if let Some(at) = staged.map(|i| i + 2)
+        && args.get(at + 1).is_none_or(|next| next != "--")
+    {
+        args.insert(at + 1, OsString::from("--"));
+    }
+    args
 }
 
 #[derive(Debug, Subcommand)]
@@ -53,6 +86,14 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Scans block a commit or push on any error; other commands only list
+    /// or report what they did.
+    pub fn is_scan(&self) -> bool {
+        matches!(self, Command::Scan(_))
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum RulesAction {
     /// Check every rule in FILE (default: the built-in rules) against its
@@ -64,7 +105,8 @@ pub enum RulesAction {
 pub struct ScanArgs {
     /// Files or directories on disk; with --staged, limit the staged scan to these paths.
     pub paths: Vec<PathBuf>,
-    /// Scan staged content (the default when no paths are given).
+    /// Scan staged content (the default when no paths are given). Every
+    /// argument after --staged is a file name, even one that starts with `-`.
     #[arg(long)]
     pub staged: bool,
     /// Scan commits: every ref, or these revisions and ranges (e.g. origin/main..HEAD).
@@ -78,6 +120,13 @@ pub struct ScanArgs {
     /// Scan only commits after SHA (implies --history).
     #[arg(long, value_name = "SHA", conflicts_with_all = ["staged", "paths", "pre_push"])]
     pub since_commit: Option<String>,
+    /// Scan a commit message file, without git's comment lines (what the commit-msg hook runs).
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["staged", "paths", "history", "since_commit", "pre_push"]
+    )]
+    pub commit_msg: Option<PathBuf>,
     /// Scan the commits a push sends, from git's pre-push lines on stdin (what the pre-push hook runs).
     #[arg(long, num_args = 1..=2, value_names = ["REMOTE", "URL"], conflicts_with_all = ["staged", "paths"])]
     pub pre_push: Option<Vec<String>>,
@@ -130,4 +179,55 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        list.iter().map(OsString::from).collect()
+    }
+
+    fn paths(list: &[&str]) -> Vec<PathBuf> {
+        let cli = Cli::try_parse_from(staged_names_are_paths(args(list))).unwrap();
+        let Command::Scan(scan) = cli.command else {
+            panic!("not a scan: {list:?}");
+        };
+        assert!(scan.staged && !scan.no_redact, "{list:?}");
+        scan.paths
+    }
+
+    #[test]
+    fn names_after_staged_are_paths_with_or_without_a_separator() {
+        let flags = ["-h", "--help", "--no-redact", "-V", "--", "x"];
+        let expected: Vec<PathBuf> = flags.iter().map(PathBuf::from).collect();
+        let mut without = vec!["leakgate", "scan", "--staged"];
+        without.extend(flags);
+        assert_eq!(paths(&without), expected);
+        let mut with = vec!["leakgate", "scan", "--format", "json", "--staged", "--"];
+        with.extend(flags);
+        assert_eq!(paths(&with), expected);
+    }
+
+    #[test]
+    fn options_before_staged_still_count() {
+        let list = [
+            "leakgate", "scan", "--format", "json", "--staged", "--format",
+        ];
+        let cli = Cli::try_parse_from(staged_names_are_paths(args(&list))).unwrap();
+        let Command::Scan(scan) = cli.command else {
+            panic!("not a scan");
+        };
+        assert_eq!(scan.format, Format::Json);
+        assert_eq!(scan.paths, vec![PathBuf::from("--format")]);
+        // A `--staged` after `--` is a file name already.
+        let named = args(&["leakgate", "scan", "--", "--staged", "a"]);
+        assert_eq!(staged_names_are_paths(named.clone()), named);
+        // Other commands and scans without --staged are left alone.
+        let other = args(&["leakgate", "rules", "--staged"]);
+        assert_eq!(staged_names_are_paths(other.clone()), other);
+        let files = args(&["leakgate", "scan", "a", "--no-redact"]);
+        assert_eq!(staged_names_are_paths(files.clone()), files);
+    }
 }

@@ -16,7 +16,7 @@ use toml::Spanned;
 use crate::rules::RuleSpec;
 /// Config files are [`SourceText`]s; the type has its own module because
 /// rules files and their checks use it too.
-pub use crate::source_text::SourceText;
+pub use crate::source_text::{SourceText, describe_regex_error};
 
 pub const CONFIG_FILE_NAME: &str = ".leakgate.toml";
 

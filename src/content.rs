@@ -12,6 +12,18 @@
 //! N and column C of the file (the byte-order mark is not a column, as it
 //! is in no editor). The line diff of a staged change runs on the decoded
 //! text too, so "which lines are new" uses the same lines.
+//!
+//! A UTF-16 file can end in plain ASCII: `echo KEY=... >> file` or
+//! PowerShell's `Add-Content` append single bytes to it. Decoded as UTF-16,
+//! that text turns into CJK noise and a key in it would be lost. ASCII text
+//! in UTF-16 has a NUL byte in every code unit, so a long run of ASCII text
+//! bytes without any NUL at the end of the file is such an appended part:
+//! it is kept as the bytes it is, after the decoded UTF-16 part. (UTF-16
+//! text that merely looks like such a run is made of CJK characters whose
+//! bytes happen to be printable; no ASCII key can hide in it, so nothing is
+//! lost by reading it as bytes.) The text to scan is this one view, and the
+//! line diff reads the same view, so new lines are counted in what is
+//! scanned.
 
 use std::borrow::Cow;
 
@@ -25,12 +37,45 @@ pub fn text_for_scanning(bytes: &[u8]) -> Cow<'_, [u8]> {
         return Cow::Borrowed(rest);
     }
     if let Some(rest) = bytes.strip_prefix(UTF16_LE_BOM) {
-        return Cow::Owned(decode_utf16(rest, u16::from_le_bytes));
+        return Cow::Owned(decode_utf16_and_appended_ascii(rest, u16::from_le_bytes));
     }
     if let Some(rest) = bytes.strip_prefix(UTF16_BE_BOM) {
-        return Cow::Owned(decode_utf16(rest, u16::from_be_bytes));
+        return Cow::Owned(decode_utf16_and_appended_ascii(rest, u16::from_be_bytes));
     }
     Cow::Borrowed(bytes)
+}
+
+/// A run of ASCII text bytes at least this long, with no NUL byte, cannot
+/// be ASCII text in UTF-16, and is unlikely to be CJK text by chance: for
+/// typical Chinese text about one character in five has two printable
+/// bytes, so eight in a row happen about once in 400,000 files. A secret
+/// is longer than this.
+const APPENDED_ASCII_MIN_LEN: usize = 16;
+
+/// The UTF-16 part decoded, then the ASCII text appended to it (see the
+/// module docs) as it is.
+fn decode_utf16_and_appended_ascii(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Vec<u8> {
+    let appended = appended_ascii_len(bytes);
+    let (utf16, ascii) = bytes.split_at(bytes.len() - appended);
+    let mut text = decode_utf16(utf16, unit);
+    text.extend_from_slice(ascii);
+    text
+}
+
+/// How many bytes at the end of `bytes` (the part after a UTF-16 BOM) are
+/// ASCII text appended in a single-byte encoding; 0 if none.
+fn appended_ascii_len(bytes: &[u8]) -> usize {
+    let is_text = |b: &u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7e);
+    let mut run = bytes.iter().rev().take_while(|b| is_text(b)).count();
+    if run < APPENDED_ASCII_MIN_LEN {
+        return 0;
+    }
+    // The UTF-16 part has whole code units: a run that starts inside one
+    // (its printable high byte) gives that byte back.
+    if (bytes.len() - run) % 2 == 1 {
+        run -= 1;
+    }
+    run
 }
 
 fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Vec<u8> {
@@ -125,6 +170,43 @@ mod tests {
         let mut be = UTF16_BE_BOM.to_vec();
         be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
         assert_eq!(&*text_for_scanning(&be), text.as_bytes());
+    }
+
+    #[test]
+    fn ascii_appended_to_utf16_is_kept_as_it_is_both_byte_orders() {
+        let appended = "aws_key = AKIAD7RGN7SS555HMTF6\n";
+        let mut le = utf16le("a = 1\r\nb = \"é\"\r\n");
+        le.extend_from_slice(appended.as_bytes());
+        assert_eq!(
+            &*text_for_scanning(&le),
+            format!("a = 1\r\nb = \"é\"\r\n{appended}").as_bytes()
+        );
+        let mut be = UTF16_BE_BOM.to_vec();
+        be.extend("x\n".encode_utf16().flat_map(u16::to_be_bytes));
+        be.extend_from_slice(appended.as_bytes());
+        assert_eq!(
+            &*text_for_scanning(&be),
+            format!("x\n{appended}").as_bytes()
+        );
+        // Only a BOM, then ASCII: `echo >>` on an empty UTF-16 file.
+        let mut bom_only = UTF16_LE_BOM.to_vec();
+        bom_only.extend_from_slice(appended.as_bytes());
+        assert_eq!(&*text_for_scanning(&bom_only), appended.as_bytes());
+    }
+
+    #[test]
+    fn a_utf16_file_ending_in_printable_code_units_gives_back_half_units() {
+        // "中" is 0x4E2D: bytes 2D 4E in little-endian, both printable. A
+        // CJK character with one printable byte (U+7F4A: 4A 7F) before the
+        // appended run must stay whole.
+        let mut bytes = utf16le("k\n\u{7f4a}");
+        bytes.extend_from_slice(b"token = abcdefghijklmnop\n");
+        assert_eq!(
+            &*text_for_scanning(&bytes),
+            "k\n\u{7f4a}token = abcdefghijklmnop\n".as_bytes()
+        );
+        // A short run is UTF-16, as the file says.
+        assert_eq!(&*text_for_scanning(&utf16le("中中中")), "中中中".as_bytes());
     }
 
     #[test]

@@ -13,11 +13,11 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 
+use crate::git::Repo;
 use crate::hooks::managers::{self, Manager};
 use crate::hooks::{self, HookKind};
 use crate::scan::{self, BaselineSource, ScanRequest, Target};
 use crate::source::history::CommitSelection;
-use crate::source::repo::GitRepo;
 
 /// The outcome of one check.
 enum Status {
@@ -36,7 +36,7 @@ struct Check {
 
 /// Runs every check, prints them, and returns whether all passed.
 pub fn run(config: Option<PathBuf>, out: &mut dyn Write) -> Result<bool> {
-    let repo = GitRepo::open_from_env()?;
+    let repo = Repo::discover()?;
     let hooks_dir = hooks::hooks_dir()?;
     let mut checks = vec![Check {
         name: "hooks directory",
@@ -80,7 +80,7 @@ pub fn run(config: Option<PathBuf>, out: &mut dyn Write) -> Result<bool> {
         status: history_status(config),
     });
 
-    let top = repo.workdir().unwrap_or_else(|| repo.repo.path());
+    let top = repo.workdir().unwrap_or_else(|| repo.git_dir());
     let top = top.to_string_lossy();
     // Paths, config values and hook contents come from the repository.
     let safe = crate::path::escape_lines_for_terminal;

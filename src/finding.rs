@@ -84,6 +84,30 @@ pub fn redact_within(text: &[u8], secrets: &[&Secret]) -> Vec<u8> {
     out
 }
 
+/// `text` with each of `spans` replaced by the redacted form of what it
+/// covers; overlapping spans are redacted as one.
+pub fn redact_spans(text: &[u8], mut spans: Vec<std::ops::Range<usize>>) -> Vec<u8> {
+    spans.sort_by_key(|s| s.start);
+    let mut out = Vec::with_capacity(text.len());
+    let mut at = 0;
+    let mut spans = spans.into_iter().peekable();
+    while let Some(span) = spans.next() {
+        let start = span.start.clamp(at, text.len());
+        let mut end = span.end.clamp(start, text.len());
+        while let Some(next) = spans.next_if(|next| next.start < end) {
+            end = end.max(next.end.min(text.len()));
+        }
+        if start == end {
+            continue;
+        }
+        out.extend_from_slice(&text[at..start]);
+        out.extend_from_slice(Secret::new(&text[start..end]).redacted().as_bytes());
+        at = end;
+    }
+    out.extend_from_slice(&text[at..]);
+    out
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Secret({})", self.redacted())
@@ -118,6 +142,11 @@ pub struct Finding {
     pub commit: Option<CommitInfo>,
     /// Found by a file-name rule: the file itself should not be committed.
     pub file_rule: bool,
+    /// Where within `line` every rule matched, reported or not (the
+    /// finding's own secret among them): all are masked when the line is
+    /// shown, so a secret an allowlist or the baseline accepts is not
+    /// printed in full beside another finding.
+    pub hidden_in_line: Vec<std::ops::Range<usize>>,
 }
 
 impl fmt::Debug for Finding {
@@ -136,6 +165,29 @@ impl fmt::Debug for Finding {
 }
 
 impl Finding {
+    /// The text of `line` before and after the secret, as reports show it:
+    /// every secret-shaped span in it redacted, unless `reveal`.
+    pub fn context(&self, reveal: bool) -> (Vec<u8>, Vec<u8>) {
+        let line = &self.line;
+        let start = self.secret_in_line.start.min(line.len());
+        let end = self.secret_in_line.end.clamp(start, line.len());
+        if reveal {
+            return (line[..start].to_vec(), line[end..].to_vec());
+        }
+        let within = |part: std::ops::Range<usize>| -> Vec<std::ops::Range<usize>> {
+            self.hidden_in_line
+                .iter()
+                .map(|h| h.start.max(part.start)..h.end.min(part.end))
+                .filter(|h| h.start < h.end)
+                .map(|h| h.start - part.start..h.end - part.start)
+                .collect()
+        };
+        (
+            redact_spans(&line[..start], within(0..start)),
+            redact_spans(&line[end..], within(end..line.len())),
+        )
+    }
+
     /// Stable across line moves and never reversible to the secret: a hash of
     /// the rule, the path and the secret's own hash.
     pub fn fingerprint(&self) -> String {
@@ -226,6 +278,57 @@ mod tests {
             let line = format!("{before}{secret}{after}{secret}");
             let masked = redact_within(line.as_bytes(), &[&Secret::new(secret.as_bytes())]);
             proptest::prop_assert!(memchr::memmem::find(&masked, secret.as_bytes()).is_none());
+        }
+    }
+
+    #[test]
+    fn every_hidden_span_is_redacted_around_the_secret() {
+        let line = b"a = AKIAQYLPMN5HHHFPZAM2, b = ghp_abcdefghijklmnopqrstuvwxyz0123456789, c = sk_live_abcdefghijklmnop;";
+        let text = String::from_utf8_lossy(line);
+        let span = |s: &str| {
+            let at = text.find(s).unwrap();
+            at..at + s.len()
+        };
+        let finding = Finding {
+            rule_id: "r".into(),
+            description: String::new(),
+            remediation: String::new(),
+            path: RepoPath::new("a"),
+            start: Position::default(),
+            end: Position::default(),
+            secret: Secret::new(b"ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+            line: line.to_vec(),
+            secret_in_line: span("ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+            commit: None,
+            file_rule: false,
+            // Overlapping spans, the secret's own, and one across its end.
+            hidden_in_line: vec![
+                span("AKIAQYLPMN5HHHFPZAM2"),
+                span("QYLPMN5HHH"),
+                span("ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+                span("0123456789, c = sk_live_abcdefghijklmnop"),
+            ],
+        };
+        let (before, after) = finding.context(false);
+        assert_eq!(before, b"a = AKIA\xe2\x80\xa6, b = ");
+        assert_eq!(String::from_utf8(after).unwrap(), ", c …;");
+        let (before, after) = finding.context(true);
+        assert_eq!(before, b"a = AKIAQYLPMN5HHHFPZAM2, b = ");
+        assert_eq!(after, b", c = sk_live_abcdefghijklmnop;");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn redacting_spans_never_panics_and_hides_each_span(
+            text in "[a-zA-Z0-9 ]{0,60}",
+            spans in proptest::collection::vec((0usize..70, 0usize..70), 0..6),
+        ) {
+            let spans: Vec<std::ops::Range<usize>> = spans.into_iter().map(|(a, b)| a.min(b)..a.max(b)).collect();
+            let out = redact_spans(text.as_bytes(), spans.clone());
+            for span in spans.iter().filter(|s| s.end <= text.len() && s.len() >= 8) {
+                let piece = &text[span.clone()];
+                proptest::prop_assert!(memchr::memmem::find(&out, piece.as_bytes()).is_none() || text.matches(piece).count() > 1);
+            }
         }
     }
 

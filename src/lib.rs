@@ -1,11 +1,13 @@
 //! leakgate: a git hook that blocks commits adding secrets.
 //!
 //! The data flows source → engine → findings → report:
-//! [`source`] turns the staged index, history or files on disk into blobs with their
-//! new lines, [`engine`] finds secrets in each blob, [`finding`] holds them
+//! [`source`] turns the staged index, history, a push or files on disk into
+//! jobs (blobs with their new lines, or text such as a commit message),
+//! [`pipeline`] scans every job in parallel the same way, [`engine`] finds
+//! secrets in each one, [`finding`] holds them
 //! (and alone decides redaction), and [`report`] prints them. [`scan`] wires
-//! one scan together and applies the [`baseline`]; [`pipeline`] scans many
-//! blobs of a repository in parallel; [`hooks`] installs the git hooks and
+//! one scan together and applies the [`baseline`]; [`git`] runs every git
+//! command and reads objects; [`hooks`] installs the git hooks and
 //! [`doctor`] checks them; [`app`] maps commands to exit codes.
 
 pub mod app;
@@ -16,6 +18,7 @@ pub mod content;
 pub mod doctor;
 pub mod engine;
 pub mod finding;
+pub mod git;
 pub mod hooks;
 pub mod location;
 pub mod path;

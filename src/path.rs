@@ -55,7 +55,7 @@ pub fn escape_for_terminal(bytes: &[u8]) -> String {
                 '\n' => out.push_str("\\n"),
                 '\r' => out.push_str("\\r"),
                 '\\' => out.push_str("\\\\"),
-                c if c.is_control() || is_bidi_control(c) => {
+                c if c.is_control() || is_invisible_control(c) => {
                     out.push_str(&format!("\\u{{{:x}}}", c as u32))
                 }
                 c => out.push(c),
@@ -72,15 +72,29 @@ pub fn escape_for_terminal(bytes: &[u8]) -> String {
 /// repository text: control and bidirectional characters are escaped as
 /// [`escape_for_terminal`] does, but line breaks are kept and backslashes
 /// are left alone, so a path the message already escaped is not escaped
-/// twice.
+/// twice. Repository text must reach such a message through
+/// [`escape_line_for_terminal`] first, or it could break a line of its own.
 pub fn escape_lines_for_terminal(text: &str) -> String {
+    escape_message(text, true)
+}
+
+/// For one line of a message that quotes repository text (a config key, a
+/// TOML parser's message about it, a warning): as
+/// [`escape_lines_for_terminal`], but a line break is escaped too, so the
+/// quoted text cannot start a line that looks like leakgate's own.
+pub fn escape_line_for_terminal(text: &str) -> String {
+    escape_message(text, false)
+}
+
+fn escape_message(text: &str, keep_newlines: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
-            '\n' => out.push('\n'),
+            '\n' if keep_newlines => out.push('\n'),
+            '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() || is_bidi_control(c) => {
+            c if c.is_control() || is_invisible_control(c) => {
                 out.push_str(&format!("\\u{{{:x}}}", c as u32))
             }
             c => out.push(c),
@@ -89,9 +103,22 @@ pub fn escape_lines_for_terminal(text: &str) -> String {
     out
 }
 
-/// Bidirectional overrides can make a line read differently from its bytes.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+/// Characters that are not control characters to Rust but still change
+/// what a reader sees: bidirectional controls (embeddings, overrides,
+/// isolates, and the LRM, RLM and ALM marks) make a line read differently
+/// from its bytes, and the line and paragraph separators break a line
+/// where a terminal, editor or JavaScript viewer shows none (or one).
+pub fn is_invisible_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{061c}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
 }
 
 #[cfg(test)]
@@ -111,10 +138,28 @@ mod tests {
         );
     }
 
+    #[test]
+    fn arabic_letter_mark_and_unicode_line_breaks_are_escaped() {
+        let text = "a\u{61c}b\u{2028}c\u{2029}d\u{85}e";
+        let expected = "a\\u{61c}b\\u{2028}c\\u{2029}d\\u{85}e";
+        assert_eq!(escape_for_terminal(text.as_bytes()), expected);
+        assert_eq!(escape_lines_for_terminal(text), expected);
+    }
+
+    #[test]
+    fn one_line_of_a_message_keeps_no_line_break() {
+        let key = "x\nleakgate: no secrets in 9 staged file(s)\r";
+        assert_eq!(
+            escape_line_for_terminal(key),
+            "x\\nleakgate: no secrets in 9 staged file(s)\\r"
+        );
+        assert_eq!(escape_line_for_terminal("a\\nb"), "a\\nb");
+    }
+
     /// What a terminal could act on: C0 and C1 controls, DEL, and the
     /// bidirectional controls that reorder what is displayed.
     fn is_dangerous(c: char) -> bool {
-        c.is_control() || is_bidi_control(c)
+        c.is_control() || is_invisible_control(c)
     }
 
     proptest::proptest! {

@@ -1,213 +1,232 @@
-//! Scanning many blobs of one repository on every core.
+//! The one way every source reaches the engine: a list of [`Job`]s scanned
+//! in parallel by one shared [`Engine`].
 //!
-//! [`scan_blobs`] takes a list of [`BlobJob`]s (a path, the blob to read,
-//! how to tell which of its lines are new, and the commit it belongs to) and
-//! scans them in parallel with one shared [`Engine`]. Sources decide *what*
-//! to scan; this module only reads and scans:
+//! Sources (staged, history, pre-push, files) decide *what* to scan and
+//! hand over jobs; this module only reads and scans:
 //!
-//! - Each worker thread reads objects through its own libgit2 repository
-//!   handle (libgit2 handles must not be shared between threads), opened at
-//!   most once per thread per call with the caller's `open` function and
-//!   reused for every job that thread runs.
-//! - A worker reads one job's blob (and the old version it is diffed
-//!   against), scans it and drops the bytes before taking the next job, so
-//!   memory holds a few blobs per thread, never the whole set.
+//! - A job is a blob (with the older blob its new lines are measured
+//!   against, or none when every line is new) or a piece of text that is
+//!   not a blob (a commit or tag message, a path), each with a location.
+//! - A blob is read once however many paths it appears at, and scanned at
+//!   each path, since rules and allowlists depend on the path.
+//! - Each worker thread reads objects through its own
+//!   [`ObjectReader`](crate::git::ObjectReader) (libgit2 handles must not
+//!   be shared between threads), opened once per call and reused for every
+//!   job that thread takes. It drops a job's bytes before taking the next,
+//!   so memory holds a few blobs per thread, never the whole set.
 //! - Results come back in job order and the first error in job order wins,
 //!   so the report (and the error, if any) is the same as a sequential scan.
-//! - Few jobs are scanned on the calling thread with the caller's handle:
-//!   a typical commit should not pay for opening more repositories.
-//!
-//! The staged source hands it one job per changed file. A history source can
-//! hand it one job per distinct blob, with [`NewLines::DiffAgainst`] for the
-//! parent's version or [`NewLines::Known`] when it has the line ranges.
+//! - Few jobs are scanned on the calling thread: a typical commit should
+//!   not pay for starting threads.
+//! - Progress (files and bytes done) is reported as jobs finish.
 
-use std::ops::Range;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use anyhow::{Result, anyhow};
-use git2::{Oid, Repository};
-use rayon::prelude::*;
+use anyhow::Result;
 
 use crate::engine::{AddedLines, Engine, ScanInput, ScanOutcome};
 use crate::finding::CommitInfo;
+use crate::git::{ObjectId, ObjectReader, ObjectStore};
 use crate::path::RepoPath;
+use crate::progress::Progress;
 use crate::source::diff::added_lines;
 
 /// Below this many jobs, scanning stays on the calling thread.
 const PARALLEL_MIN_JOBS: usize = 16;
 
-/// How to find which lines of a job's blob are new.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NewLines {
-    /// Every line (an added file).
-    All,
-    /// The lines that differ from this older blob.
-    DiffAgainst(Oid),
-    /// Already known: 1-based, end-exclusive line ranges.
-    Known(Vec<Range<u32>>),
+/// What a job scans.
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// A blob; when `diff_base` is given only lines new relative to that
+    /// older blob count, else every line.
+    Blob {
+        id: ObjectId,
+        diff_base: Option<ObjectId>,
+    },
+    /// Text that is not a blob (a commit message, a tag message, a path),
+    /// every line new.
+    Text(Vec<u8>),
 }
 
-/// One blob to read and scan.
+/// One thing to scan, at one or more paths.
 #[derive(Debug, Clone)]
-pub struct BlobJob {
-    pub path: RepoPath,
-    pub blob: Oid,
-    pub new_lines: NewLines,
+pub struct Job {
+    /// Where the content is (or what it is, for text); never empty.
+    pub paths: Vec<RepoPath>,
+    pub content: Content,
+    /// The commit it belongs to (history, pre-push).
     pub commit: Option<CommitInfo>,
 }
 
-/// What scanning one job gave.
+impl Job {
+    /// A blob at `path`, its new lines measured against `diff_base`.
+    pub fn blob(path: RepoPath, id: ObjectId, diff_base: Option<ObjectId>) -> Self {
+        Job {
+            paths: vec![path],
+            content: Content::Blob { id, diff_base },
+            commit: None,
+        }
+    }
+
+    /// Text that is not a blob, shown at `location` (for example
+    /// `commit 1a2b3c4 message`), optionally in `commit`.
+    pub fn text(location: RepoPath, text: Vec<u8>, commit: Option<CommitInfo>) -> Self {
+        Job {
+            paths: vec![location],
+            content: Content::Text(text),
+            commit,
+        }
+    }
+}
+
+/// What scanning a job at one of its paths gave.
 #[derive(Debug)]
-pub struct ScannedBlob {
+pub struct Scanned {
     pub path: RepoPath,
-    /// The blob's size in bytes.
+    /// The content's size in bytes.
     pub size: u64,
     pub outcome: ScanOutcome,
 }
 
 /// Scans every job with `engine`, in parallel when there are many, and
-/// returns one result per job in job order. `repo` serves the calling
-/// thread; `open` opens a handle on the same repository for a worker.
-pub fn scan_blobs<F>(
-    repo: &Repository,
-    open: F,
+/// returns for each job, in job order, one result per path.
+pub fn scan(
+    objects: &ObjectStore,
     engine: &Engine,
-    jobs: Vec<BlobJob>,
-) -> Result<Vec<ScannedBlob>>
-where
-    F: Fn() -> Result<Repository> + Sync,
-{
-    if jobs.len() < PARALLEL_MIN_JOBS || rayon::current_num_threads() < 2 {
+    jobs: Vec<Job>,
+    progress: &Progress,
+) -> Result<Vec<Vec<Scanned>>> {
+    let threads = rayon::current_num_threads().min(jobs.len());
+    if jobs.len() < PARALLEL_MIN_JOBS || threads < 2 {
+        let reader = objects.reader()?;
         return jobs
             .into_iter()
-            .map(|job| scan_job(repo, engine, job))
+            .map(|job| scan_job(&reader, engine, job, progress))
             .collect();
     }
-    let handles = HandlePool {
-        open: &open,
-        idle: Mutex::new(Vec::new()),
-    };
-    let results: Vec<Result<ScannedBlob>> = jobs
-        .into_par_iter()
-        .map_init(
-            || handles.take(),
-            |handle, job| match handle {
-                Ok(handle) => scan_job(handle.repo(), engine, job),
-                Err(err) => Err(anyhow!("{err:#}")),
-            },
-        )
-        .collect();
-    results.into_iter().collect()
-}
-
-/// Reads one job's blob, works out its new lines and scans it. A blob over
-/// the size limit is not read: git's object header tells its size.
-fn scan_job(repo: &Repository, engine: &Engine, job: BlobJob) -> Result<ScannedBlob> {
-    if engine.max_file_size().is_some() {
-        let size = blob_size(repo, job.blob, &job.path)?;
-        if let Some(outcome) = engine.skip_too_large(&job.path, job.commit.as_ref(), size)? {
-            return Ok(ScannedBlob {
-                path: job.path,
-                size,
-                outcome,
+    let count = jobs.len();
+    let queue: Vec<Mutex<Option<Job>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Vec<Mutex<Option<Result<Vec<Scanned>>>>> =
+        (0..count).map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let reader = objects.reader();
+                loop {
+                    // After an error no new job starts; the jobs before it
+                    // were all taken already and finish, so the first error
+                    // in job order is still known.
+                    if failed.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        return;
+                    }
+                    let job = lock(&queue[i]).take().expect("each job is taken once");
+                    let result = match &reader {
+                        Ok(reader) => scan_job(reader, engine, job, progress),
+                        Err(err) => Err(anyhow::anyhow!("{err:#}")),
+                    };
+                    if result.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    *lock(&results[i]) = Some(result);
+                }
             });
         }
-    }
-    let blob = find_blob(repo, job.blob, &job.path)?;
-    let content = blob.content();
-    let added = match job.new_lines {
-        NewLines::All => AddedLines::All,
-        NewLines::Known(ranges) => AddedLines::Ranges(ranges),
-        NewLines::DiffAgainst(old) => {
-            let old = find_blob(repo, old, &job.path)?;
-            added_lines(old.content(), content)
+    });
+    let mut out = Vec::with_capacity(count);
+    for (i, slot) in results.into_iter().enumerate() {
+        match slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some(result) => out.push(result?),
+            // A job is left unrun only after an earlier-taken one failed,
+            // and that error was returned above.
+            None => anyhow::bail!("internal error: scan job {i} was never run"),
         }
-    };
-    let input = ScanInput {
-        path: job.path,
+    }
+    Ok(out)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Reads one job's content, works out its new lines and scans it at each
+/// path. A blob over the size limit is not read: its header tells its size.
+fn scan_job(
+    reader: &ObjectReader,
+    engine: &Engine,
+    job: Job,
+    progress: &Progress,
+) -> Result<Vec<Scanned>> {
+    let Job {
+        paths,
         content,
-        added,
-        commit: job.commit,
+        commit,
+    } = job;
+    let first = paths.first().expect("a job has a path").clone();
+    let (id, diff_base) = match content {
+        Content::Text(text) => {
+            let scanned = scan_at(engine, &paths, &text, &AddedLines::All, &commit)?;
+            progress.file_done(text.len() as u64);
+            return Ok(scanned);
+        }
+        Content::Blob { id, diff_base } => (id, diff_base),
     };
-    let outcome = engine.scan(&input)?;
-    Ok(ScannedBlob {
-        path: input.path,
-        size: content.len() as u64,
-        outcome,
-    })
-}
-
-/// A blob's size from its object header, without inflating it.
-fn blob_size(repo: &Repository, oid: Oid, path: &RepoPath) -> Result<u64> {
-    let odb = repo
-        .odb()
-        .map_err(|err| anyhow!("cannot open the object database: {}", err.message()))?;
-    let (size, _) = odb
-        .read_header(oid)
-        .map_err(|err| missing_object(oid, path, &err))?;
-    Ok(size as u64)
-}
-
-/// A blob, or an error that names the path and what to do.
-pub fn find_blob<'r>(repo: &'r Repository, oid: Oid, path: &RepoPath) -> Result<git2::Blob<'r>> {
-    repo.find_blob(oid)
-        .map_err(|err| missing_object(oid, path, &err))
-}
-
-fn missing_object(oid: Oid, path: &RepoPath, err: &git2::Error) -> anyhow::Error {
-    anyhow!(
-        "cannot read the content of {path} (object {oid}): {}.\n\
-         The index or history points at an object the repository does not have; \
-         re-stage the file with `git add {path}` or check the repository with `git fsck`",
-        err.message()
-    )
-}
-
-/// Repository handles for worker threads: taken by a rayon task, given back
-/// when it ends, so no more are opened than tasks run at once.
-struct HandlePool<'a, F> {
-    open: &'a F,
-    idle: Mutex<Vec<Repository>>,
-}
-
-impl<'a, F> HandlePool<'a, F>
-where
-    F: Fn() -> Result<Repository>,
-{
-    fn take(&'a self) -> Result<PooledHandle<'a, F>> {
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let repo = match idle {
-            Some(repo) => repo,
-            None => (self.open)()?,
-        };
-        Ok(PooledHandle {
-            pool: self,
-            repo: Some(repo),
-        })
-    }
-}
-
-struct PooledHandle<'a, F> {
-    pool: &'a HandlePool<'a, F>,
-    repo: Option<Repository>,
-}
-
-impl<F> PooledHandle<'_, F> {
-    fn repo(&self) -> &Repository {
-        self.repo
-            .as_ref()
-            .expect("a pooled handle holds a repository until dropped")
-    }
-}
-
-impl<F> Drop for PooledHandle<'_, F> {
-    fn drop(&mut self) {
-        if let Some(repo) = self.repo.take() {
-            self.pool
-                .idle
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(repo);
+    if engine.max_file_size().is_some() {
+        let size = reader.blob_size(id, &first)?;
+        let mut scanned = Vec::with_capacity(paths.len());
+        for path in &paths {
+            match engine.skip_too_large(path, commit.as_ref(), size)? {
+                Some(outcome) => scanned.push(Scanned {
+                    path: path.clone(),
+                    size,
+                    outcome,
+                }),
+                None => break,
+            }
+        }
+        if scanned.len() == paths.len() {
+            progress.file_done(size);
+            return Ok(scanned);
         }
     }
+    let blob = reader.blob(id, &first)?;
+    let bytes = blob.content();
+    let added = match diff_base {
+        None => AddedLines::All,
+        Some(old) => added_lines(reader.blob(old, &first)?.content(), bytes),
+    };
+    let scanned = scan_at(engine, &paths, bytes, &added, &commit)?;
+    progress.file_done(bytes.len() as u64);
+    Ok(scanned)
+}
+
+fn scan_at(
+    engine: &Engine,
+    paths: &[RepoPath],
+    content: &[u8],
+    added: &AddedLines,
+    commit: &Option<CommitInfo>,
+) -> Result<Vec<Scanned>> {
+    paths
+        .iter()
+        .map(|path| {
+            let outcome = engine.scan(&ScanInput {
+                path: path.clone(),
+                content,
+                added: added.clone(),
+                commit: commit.clone(),
+            })?;
+            Ok(Scanned {
+                path: path.clone(),
+                size: content.len() as u64,
+                outcome,
+            })
+        })
+        .collect()
 }

@@ -11,13 +11,14 @@ use crate::config::gitleaks::{self, GITLEAKS_CONFIG_NAME, GITLEAKS_IGNORE_NAME};
 use crate::config::{CONFIG_FILE_NAME, LoadedConfig, SourceText};
 use crate::engine::{Engine, ScanInput, ScanOutcome};
 use crate::finding::{Finding, sort_findings};
+use crate::git::{ObjectId, Repo};
 use crate::path::RepoPath;
 use crate::pipeline;
+use crate::progress::Progress;
 use crate::source::history::{self, CommitSelection};
 use crate::source::push::{self, RefUpdate};
-use crate::source::repo::GitRepo;
 use crate::source::staged::{HeadFiles, StagedDiff};
-use crate::source::{Sink, files, staged};
+use crate::source::{Sink, commit_msg, files, staged};
 
 /// What to scan.
 #[derive(Debug, Clone)]
@@ -33,6 +34,8 @@ pub enum Target {
         remote: String,
         updates: Vec<RefUpdate>,
     },
+    /// A commit message file (the `commit-msg` hook's argument).
+    CommitMessage(PathBuf),
 }
 
 /// Which baseline's accepted findings to leave out.
@@ -90,6 +93,8 @@ pub struct ScanReport {
     pub push: bool,
     /// Findings left out because the baseline accepts them.
     pub baselined: u64,
+    /// True for a commit message scan, where findings block a commit.
+    pub message: bool,
 }
 
 pub fn run(request: &ScanRequest) -> Result<ScanReport> {
@@ -110,14 +115,25 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
             files::scan_files(paths, &mut collector)?;
             (collector.finish(false), None)
         }
-        Target::History(selection) => (scan_commits(request, selection)?, None),
-        Target::PrePush { remote, updates } => {
-            let repo = GitRepo::open_from_env()?;
-            let selection = push::commits_to_push(&repo, remote, updates)?;
-            let mut report = scan_commits(request, &selection)?;
-            report.push = true;
-            (report, None)
+        Target::History(selection) => {
+            let repo = Repo::discover()?;
+            let (report, baseline) = scan_commits(request, &repo, selection, repo.head())?;
+            (report, Some(baseline))
         }
+        Target::PrePush { remote, updates } => {
+            let repo = Repo::discover()?;
+            let selection = push::commits_to_push(&repo, remote, updates)?;
+            // The commits pushed are judged by the config the pushed tip
+            // commits (the first ref's), else HEAD's.
+            let tip = match updates.iter().find(|u| !u.is_deletion()) {
+                Some(update) => repo.resolve_commit(&update.local_sha)?,
+                None => repo.head(),
+            };
+            let (mut report, baseline) = scan_commits(request, &repo, &selection, tip)?;
+            report.push = true;
+            (report, Some(baseline))
+        }
+        Target::CommitMessage(file) => (scan_commit_message(request, file)?, None),
     };
     let baseline = match staged_baseline {
         Some(baseline) => baseline,
@@ -144,9 +160,13 @@ const TOP_FILES: [&str; 4] = [
 /// the built-in rules alone, right for every repository without a config)
 /// and finds the configuring files in HEAD's tree.
 fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, Option<Baseline>)> {
-    let repo = GitRepo::open_from_env()?;
-    let pathspecs = repo.repo_relative(only)?;
+    let repo = Repo::discover()?;
+    let pathspecs = staged::index_paths(&repo, only)?;
     let pending = staged::start(&repo, &pathspecs)?;
+    let pending_unchanged = match pathspecs.is_empty() {
+        true => None,
+        false => Some(staged::start_index_files(&pathspecs)?),
+    };
     // A listing limited to the named paths says nothing of the config.
     let pending_top = match pathspecs.is_empty() {
         true => None,
@@ -179,11 +199,19 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
         Some(config) => Engine::from_config(Some(&config))?,
         None => early_engine?,
     };
-    let jobs = diff.changes().into_iter().map(|c| c.into_job()).collect();
-    let open = || Ok(GitRepo::open_from_env()?.repo);
-    let scanned = pipeline::scan_blobs(&repo.repo, open, &engine, jobs)?;
+    let changes = diff.changes();
+    let unchanged = match pending_unchanged {
+        Some(pending) => pending.wait(&changes)?,
+        None => Vec::new(),
+    };
+    let jobs = changes
+        .into_iter()
+        .map(|c| c.into_job())
+        .chain(unchanged)
+        .collect();
+    let scanned = pipeline::scan(repo.objects(), &engine, jobs, &Progress::hidden())?;
     let mut collector = Collector::new(&engine);
-    for blob in scanned {
+    for blob in scanned.into_iter().flatten() {
         collector.record(blob.path, blob.size, blob.outcome);
     }
     let report = collector.finish(true);
@@ -196,7 +224,7 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
 
 /// The configuring files of a staged scan, as the commit will have them.
 struct StagedTop<'a> {
-    repo: &'a GitRepo,
+    repo: &'a Repo,
     /// A listing of staged changes that covers [`TOP_FILES`].
     diff: &'a StagedDiff,
     head: HeadFiles,
@@ -219,23 +247,53 @@ impl StagedTop<'_> {
     }
 }
 
-/// Scans commits with the working tree's config (history is not staged).
-fn scan_commits(request: &ScanRequest, selection: &CommitSelection) -> Result<ScanReport> {
-    let repo = GitRepo::open_from_env()?;
+/// Scans commits with the config and baseline committed in `judge` (the
+/// pushed tip, or HEAD): an uncommitted `.leakgate.toml`, `.gitleaksignore`
+/// or baseline in the working tree never loosens a push or a history scan
+/// unless `--config` or `--baseline` names it.
+fn scan_commits(
+    request: &ScanRequest,
+    repo: &Repo,
+    selection: &CommitSelection,
+    judge: Option<ObjectId>,
+) -> Result<(ScanReport, Option<Baseline>)> {
+    let committed = staged::commit_files(repo, judge, &TOP_FILES)?;
+    let read_committed = |name: &str| -> Result<Option<Vec<u8>>> {
+        committed
+            .blob(name)
+            .map(|id| staged::read_blob(repo, id, name))
+            .transpose()
+    };
+    let short = judge
+        .map(|id| id.to_string()[..12].to_string())
+        .unwrap_or_default();
     let config = match &request.config {
         Some(path) => Some(LoadedConfig::load(path)?),
         None => config_from(|name| {
-            worktree_file(&repo, name)
-                .map(|path| SourceText::read(&path))
+            read_committed(name)?
+                .map(|bytes| {
+                    SourceText::from_bytes(format!("{name} (committed in {short})"), &bytes)
+                })
                 .transpose()
         })?,
     };
+    let baseline = match &request.baseline {
+        BaselineSource::Repository => read_committed(BASELINE_FILE_NAME)?
+            .map(|bytes| {
+                Baseline::parse(
+                    &format!("{BASELINE_FILE_NAME} (committed in {short})"),
+                    &bytes,
+                )
+            })
+            .transpose()?,
+        _ => load_baseline(request, None)?,
+    };
     let engine = Engine::from_config(config.as_ref())?;
-    let outcome = history::scan_history(&repo, selection, &engine, request.progress)?;
+    let outcome = history::scan_history(repo, selection, &engine, request.progress)?;
     let mut findings = outcome.findings;
     sort_findings(&mut findings);
     let (rules, warnings) = engine_info(&engine);
-    Ok(ScanReport {
+    let report = ScanReport {
         findings,
         rules,
         warnings,
@@ -248,11 +306,30 @@ fn scan_commits(request: &ScanRequest, selection: &CommitSelection) -> Result<Sc
             .collect(),
         commits: Some(outcome.commits),
         ..ScanReport::default()
-    })
+    };
+    Ok((report, baseline))
+}
+
+/// Scans a commit message file with the working tree's config, as one text
+/// whose every line is new, reported at [`commit_msg::LOCATION`].
+// When the pipeline has a job kind for text that is not a blob, this is
+// one such job.
+fn scan_commit_message(request: &ScanRequest, file: &std::path::Path) -> Result<ScanReport> {
+    let config = match &request.config {
+        Some(path) => Some(LoadedConfig::load(path)?),
+        None => disk_config()?,
+    };
+    let engine = Engine::from_config(config.as_ref())?;
+    let text = commit_msg::read(file)?;
+    let mut collector = Collector::new(&engine);
+    collector.blob(ScanInput::whole(RepoPath::new(commit_msg::LOCATION), &text))?;
+    let mut report = collector.finish(false);
+    report.message = true;
+    Ok(report)
 }
 
 /// A file at the top of the working tree, if the repository has one there.
-fn worktree_file(repo: &GitRepo, name: &str) -> Option<PathBuf> {
+fn worktree_file(repo: &Repo, name: &str) -> Option<PathBuf> {
     repo.workdir()
         .map(|dir| dir.join(name))
         .filter(|path| path.is_file())
@@ -278,8 +355,10 @@ fn load_baseline(request: &ScanRequest, staged: Option<&StagedTop>) -> Result<Op
                     .map(|path| Baseline::read(&path))
                     .transpose()
             }
-            Target::History(_) | Target::PrePush { .. } => {
-                let repo = GitRepo::open_from_env()?;
+            // The committed baseline is read by `scan_commits`.
+            Target::History(_) | Target::PrePush { .. } => Ok(None),
+            Target::CommitMessage(_) => {
+                let repo = Repo::discover()?;
                 worktree_file(&repo, BASELINE_FILE_NAME)
                     .map(|path| Baseline::read(&path))
                     .transpose()
@@ -328,7 +407,7 @@ pub fn disk_config() -> Result<Option<LoadedConfig>> {
 /// The top of the enclosing repository's working tree, or the current
 /// directory outside one.
 fn disk_top() -> PathBuf {
-    git2::Repository::open_from_env()
+    Repo::discover()
         .ok()
         .and_then(|r| r.workdir().map(|p| p.to_path_buf()))
         .unwrap_or_else(|| PathBuf::from("."))

@@ -7,6 +7,9 @@ use std::path::Path;
 
 use anyhow::{Result, anyhow};
 use serde::de::DeserializeOwned;
+use toml::Spanned;
+
+use crate::path::escape_line_for_terminal;
 
 /// A config or rules file's text and the name errors should give it.
 pub struct SourceText {
@@ -49,7 +52,7 @@ impl SourceText {
             let message = err.message().trim().to_string();
             match err.span() {
                 Some(span) => self.error_at(span, &message),
-                None => anyhow!("{}: {message}", self.name),
+                None => anyhow!("{}: {}", self.name, escape_line_for_terminal(&message)),
             }
         })
     }
@@ -60,9 +63,60 @@ impl SourceText {
         format!("{}:{line}:{column}", self.name)
     }
 
-    /// An error pointing at a span of this file.
+    /// An error about a regex written in this file (`what` says which kind):
+    /// where it is and what is wrong, never the pattern itself, which may
+    /// hold the very secret it was written to allow.
+    pub fn regex_error_at(
+        &self,
+        pattern: &Spanned<String>,
+        what: &str,
+        error: &str,
+    ) -> anyhow::Error {
+        let problem = describe_regex_error(pattern.get_ref(), error);
+        self.error_at(pattern.span(), &format!("{what}: {problem}"))
+    }
+
+    /// An error pointing at a span of this file. The message may quote the
+    /// file (a key, a value), so it is kept to one escaped line.
     pub fn error_at(&self, span: Range<usize>, message: &str) -> anyhow::Error {
+        let message = escape_line_for_terminal(message);
         anyhow!("{}: {message}", self.place(span.start))
+    }
+}
+
+/// What is wrong with a regex that failed to compile, as its kind and its
+/// position in the pattern ("unclosed group at character 1 of the
+/// pattern"). The regex crates' own messages quote the pattern, and a
+/// pattern in an allowlist is often the secret it allows; `error` (their
+/// message) is used only when it does not quote any of it.
+pub fn describe_regex_error(pattern: &str, error: &str) -> String {
+    let at = |kind: &dyn std::fmt::Display, span: &regex_syntax::ast::Span| {
+        let start = span.start;
+        let line = if pattern.contains('\n') {
+            format!("line {} ", start.line)
+        } else {
+            String::new()
+        };
+        format!("{kind} at {line}character {} of the pattern", start.column)
+    };
+    if let Err(err) = regex_syntax::ast::parse::Parser::new().parse(pattern) {
+        return at(err.kind(), err.span());
+    }
+    let translated = regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .build()
+        .parse(pattern);
+    if let Err(regex_syntax::Error::Translate(err)) = translated {
+        return at(err.kind(), err.span());
+    }
+    let quotes_the_pattern = pattern
+        .lines()
+        .map(str::trim)
+        .any(|line| line.chars().count() >= 4 && error.contains(line));
+    if quotes_the_pattern || error.contains('\n') {
+        "the regex cannot be compiled (it may be too large)".to_string()
+    } else {
+        escape_line_for_terminal(error)
     }
 }
 

@@ -106,7 +106,11 @@ pub fn translate(source: SourceText) -> Result<LoadedConfig> {
             let message = err.message().trim().to_string();
             match err.span() {
                 Some(span) => source.error_at(span, &message),
-                None => anyhow::anyhow!("{}: {message}", source.name),
+                None => anyhow::anyhow!(
+                    "{}: {}",
+                    source.name,
+                    crate::path::escape_line_for_terminal(&message)
+                ),
             }
         })?;
         serde_ignored::deserialize(deserializer, |path| ignored_keys.push(key_path(&path)))
@@ -114,7 +118,11 @@ pub fn translate(source: SourceText) -> Result<LoadedConfig> {
                 let message = err.message().trim().to_string();
                 match err.span() {
                     Some(span) => source.error_at(span, &message),
-                    None => anyhow::anyhow!("{}: {message}", source.name),
+                    None => anyhow::anyhow!(
+                        "{}: {}",
+                        source.name,
+                        crate::path::escape_line_for_terminal(&message)
+                    ),
                 }
             })?
     };

@@ -152,8 +152,9 @@ fn regex_set(patterns: &[toml::Spanned<String>], source: &SourceText) -> Result<
         return Ok(None);
     }
     for pattern in patterns {
+        // Never quotes the pattern: it may be the secret it allows.
         Regex::new(pattern.get_ref())
-            .map_err(|err| source.error_at(pattern.span(), &format!("invalid regex: {err}")))?;
+            .map_err(|err| source.regex_error_at(pattern, "invalid regex", &err.to_string()))?;
     }
     let set = RegexSetBuilder::new(patterns.iter().map(|p| p.get_ref()))
         .build()
@@ -234,6 +235,36 @@ mod tests {
             err.to_string().starts_with("t.toml:2:18: invalid regex"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_bad_regex_is_described_without_quoting_it() {
+        let key = "AKIAQYLPMN5HHHFPZAM2";
+        for (pattern, problem) in [
+            (
+                format!("({key}"),
+                "unclosed group at character 1 of the pattern",
+            ),
+            (
+                format!("{key}\\"),
+                "incomplete escape sequence, reached end of pattern prematurely at character 21",
+            ),
+            (
+                format!("{key}(?<n>x)(?<n>y)"),
+                "duplicate capture group name at character 31",
+            ),
+            (
+                format!("{key}\\p{{Bogus}}"),
+                "Unicode property not found at character 21",
+            ),
+        ] {
+            let err = compile(&format!("[allowlist]\nsecrets = ['{pattern}']\n"))
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(err.contains(problem), "{err}");
+            assert!(!err.contains(&key[4..]), "{err}");
+        }
     }
 
     #[test]

@@ -174,6 +174,7 @@ impl CompiledRule {
             secret_in_line: 0..0,
             commit: input.commit.clone(),
             file_rule: false,
+            hidden_in_line: Vec::new(),
         }
     }
 
@@ -242,6 +243,8 @@ struct Hit {
     /// its own check is not a secret, so it claims the text even against
     /// earlier catch-all rules), or its rule recognises non-secrets.
     claimed: Option<DropReason>,
+    /// The part of the blob the finding keeps as its line, for display.
+    excerpt: Range<usize>,
 }
 
 impl Hit {
@@ -537,6 +540,9 @@ impl Engine {
 
         let text = BlobText::new(content);
         let lines = || text.lines();
+        // Every rule match, whatever becomes of it: each is masked wherever
+        // a finding's line shows it (see `mask_candidates`).
+        let mut candidates = Vec::new();
         let keywords = self.prefilter.scan(content);
         for &rule_index in &keywords.triggered {
             let rule = &self.rules[rule_index];
@@ -570,12 +576,13 @@ impl Engine {
                     if secret.is_empty() {
                         return;
                     }
+                    candidates.push(secret.clone());
                     match self.confirm(rule, input, &path_text, &text, secret.clone(), whole) {
                         Ok(hit) => hits.push(hit),
                         Err(reason) => {
                             if let Some(dropped) = dropped.as_deref_mut() {
                                 dropped.push(Considered {
-                                    finding: self.finding_at(rule, input, &text, &secret),
+                                    finding: self.finding_at(rule, input, &text, &secret).0,
                                     dropped: Some(reason),
                                 });
                             }
@@ -584,6 +591,7 @@ impl Engine {
                 })
                 .map_err(|err| anyhow!("rule {} has an invalid regex: {err}", rule.spec.id()))?;
         }
+        mask_candidates(&mut hits, candidates);
         Ok(ScanOutcome {
             findings: prefer_specific(hits, dropped),
             skipped: None,
@@ -667,6 +675,7 @@ impl Engine {
                 span: 0..0,
                 generic: rule.spec.generic,
                 claimed,
+                excerpt: 0..0,
             });
         }
         Ok(())
@@ -718,22 +727,25 @@ impl Engine {
                     })
             };
         }
+        let (finding, excerpt) = self.finding_at(rule, input, text, &span);
         Ok(Hit {
-            finding: self.finding_at(rule, input, text, &span),
+            finding,
             span,
             generic: rule.spec.generic,
             claimed,
+            excerpt,
         })
     }
 
-    /// The finding a match of `rule` at `span` makes, with its place and line.
+    /// The finding a match of `rule` at `span` makes, with its place and
+    /// line, and the part of the blob it keeps as its line.
     fn finding_at(
         &self,
         rule: &CompiledRule,
         input: &ScanInput,
         text: &BlobText,
         span: &Range<usize>,
-    ) -> Finding {
+    ) -> (Finding, Range<usize>) {
         let lines = text.lines();
         let line_range = lines.line_range(span.start);
         let excerpt = line_excerpt(text.content, line_range, span);
@@ -741,13 +753,14 @@ impl Engine {
         // `\n` (a rule matching leading whitespace) or run past its end.
         let in_line_start = span.start.min(excerpt.end) - excerpt.start;
         let in_line_end = span.end.min(excerpt.end) - excerpt.start;
-        Finding {
+        let finding = Finding {
             start: lines.position(span.start),
             end: lines.end_position(span.start, span.end),
-            line: text.content[excerpt].to_vec(),
+            line: text.content[excerpt.clone()].to_vec(),
             secret_in_line: in_line_start..in_line_end.max(in_line_start),
             ..rule.finding_in(input, &text.content[span.clone()])
-        }
+        };
+        (finding, excerpt)
     }
 }
 
@@ -876,7 +889,7 @@ fn validate_custom_rule(spec: &RuleSpec, source: &SourceText) -> Result<()> {
         }
         (Some(regex), _) => {
             let compiled = matcher::compile(regex.get_ref())
-                .map_err(|e| source.error_at(regex.span(), &format!("invalid regex: {e}")))?;
+                .map_err(|e| source.regex_error_at(regex, "invalid regex", &e))?;
             let groups = matcher::captures_len(&compiled);
             if let Some(group) = spec.secret_group
                 && group >= groups
@@ -894,7 +907,7 @@ fn validate_custom_rule(spec: &RuleSpec, source: &SourceText) -> Result<()> {
     }
     for path in spec.path.iter().chain(spec.path_exclude.iter()) {
         matcher::compile_path(path.get_ref())
-            .map_err(|e| source.error_at(path.span(), &format!("invalid path regex: {e}")))?;
+            .map_err(|e| source.regex_error_at(path, "invalid path regex", &e))?;
     }
     Ok(())
 }
@@ -922,6 +935,32 @@ fn near_new_lines<'c>(
             new_bytes.get(i).is_some_and(|b| b.start < region.end)
         })
         .collect()
+}
+
+/// Records on each hit where the rule matches on its displayed line lie, so
+/// reports mask every one of them, whether it is reported or not: a secret
+/// that an allowlist, the baseline or `.gitleaksignore` accepts, or that a
+/// filter dropped, is still printed beside another finding on its line.
+fn mask_candidates(hits: &mut [Hit], mut candidates: Vec<Range<usize>>) {
+    if hits.is_empty() {
+        return;
+    }
+    candidates.sort_by_key(|c| (c.start, c.end));
+    candidates.dedup();
+    let longest = candidates.iter().map(|c| c.len()).max().unwrap_or(0);
+    for hit in hits.iter_mut().filter(|h| !h.finding.file_rule) {
+        let excerpt = hit.excerpt.clone();
+        // Candidates are sorted by start, and none is longer than `longest`.
+        let from = candidates.partition_point(|c| c.start + longest <= excerpt.start);
+        hit.finding.hidden_in_line = candidates[from..]
+            .iter()
+            .take_while(|c| c.start < excerpt.end)
+            .filter(|c| c.end > excerpt.start)
+            .map(|c| {
+                c.start.max(excerpt.start) - excerpt.start..c.end.min(excerpt.end) - excerpt.start
+            })
+            .collect();
+    }
 }
 
 /// Drops a generic rule's hit where a specific rule matched overlapping

@@ -75,7 +75,7 @@ fn write_finding(
     } else {
         let gutter = finding.start.line.to_string();
         let hide = if options.reveal { &[][..] } else { same_file };
-        let (before, after) = split_line(finding, hide);
+        let (before, after) = split_line(finding, hide, options.reveal);
         let shown = escape(&finding.secret.shown(options.reveal));
         writeln!(
             out,
@@ -125,15 +125,13 @@ fn escape(text: &str) -> String {
     escape_for_terminal(text.as_bytes())
 }
 
-/// The escaped text before and after the secret on its line, trimmed on
-/// long lines so a minified file does not flood the terminal.
-fn split_line(finding: &Finding, hide: &[&Secret]) -> (String, String) {
-    let range = finding.secret_in_line.clone();
-    let line = &finding.line;
-    let start = range.start.min(line.len());
-    let end = range.end.clamp(start, line.len());
-    let before = redact_within(&line[..start], hide);
-    let after = redact_within(&line[end..], hide);
+/// The escaped text before and after the secret on its line, with every
+/// other secret on it redacted, trimmed on long lines so a minified file
+/// does not flood the terminal.
+fn split_line(finding: &Finding, hide: &[&Secret], reveal: bool) -> (String, String) {
+    let (before, after) = finding.context(reveal);
+    let before = redact_within(&before, hide);
+    let after = redact_within(&after, hide);
     // Trimmed before escaping, so an escape is never cut in half.
     let before = before.trim_ascii_start();
     let starts = char_starts(before);
@@ -182,8 +180,22 @@ fn write_summary(report: &ScanReport, out: &mut dyn Write) -> Result<()> {
             report.baselined
         )?;
     }
+    if report.rules.is_empty() {
+        // Not "no secrets": nothing was looked for.
+        writeln!(
+            out,
+            "{} {}",
+            "leakgate: warning:".yellow().bold(),
+            super::NO_RULES_RAN
+        )?;
+    }
+    if count == 0 && report.rules.is_empty() {
+        return Ok(());
+    }
     if count == 0 {
-        if let Some(commits) = report.commits {
+        if report.message {
+            writeln!(out, "leakgate: no secrets in the commit message")?;
+        } else if let Some(commits) = report.commits {
             writeln!(
                 out,
                 "leakgate: no secrets in {commits} commit(s) ({} file version(s))",
@@ -214,6 +226,17 @@ fn write_summary(report: &ScanReport, out: &mut dyn Write) -> Result<()> {
             out,
             "  The commit shown added it. Remove the secret from that commit (git commit --amend for the\n  \
              last one, git rebase -i COMMIT^ for an older one), rotate it if it was ever shared, and push again."
+        )?;
+    } else if report.message {
+        let what = format!(
+            "{count} secret{} in the commit message",
+            if count == 1 { "" } else { "s" }
+        );
+        writeln!(out, "{} {what}.", "leakgate: commit blocked:".red().bold())?;
+        writeln!(
+            out,
+            "  The commit message holds it. Rotate it if it was ever shared, and commit again with the\n  \
+             secret taken out of the message (git keeps it in .git/COMMIT_EDITMSG: git commit -e -F .git/COMMIT_EDITMSG)."
         )?;
     } else if report.staged {
         writeln!(out, "{} {what}.", "leakgate: commit blocked:".red().bold())?;

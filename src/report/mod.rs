@@ -13,6 +13,11 @@ use anyhow::Result;
 
 use crate::scan::ScanReport;
 
+/// Said on every scan that ran no rules at all, so that nobody mistakes it
+/// for a clean result.
+pub const NO_RULES_RAN: &str = "no rules ran: the config turns off the built-in rules \
+     ([extend] use_default = false) and defines none of its own, so nothing was checked";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Human,

@@ -170,9 +170,7 @@ pub fn write(report: &ScanReport, _options: ReportOptions, out: &mut dyn Write) 
                 .collect(),
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    writeln!(out)?;
-    Ok(())
+    super::json::write_json(out, &log)
 }
 
 /// The scan's rules, plus any rule a finding names that the list lacks, so
@@ -318,6 +316,7 @@ mod tests {
                 date: "2024-05-01T10:00:00Z".into(),
             }),
             file_rule: false,
+            hidden_in_line: Vec::new(),
         };
         let report = ScanReport {
             findings: vec![finding],

@@ -32,20 +32,16 @@
 //! working tree.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, anyhow, bail};
-use git2::{Oid, Repository, Tree};
-use rayon::prelude::*;
 
 use super::diff::added_lines;
-use super::repo::GitRepo;
 use crate::engine::{AddedLines, Engine, ScanInput, SkipReason};
 use crate::finding::{CommitInfo, Finding};
+use crate::git::raw::{self, RawItem};
+use crate::git::{ObjectId, ObjectReader, Repo};
 use crate::path::RepoPath;
-use crate::pipeline::find_blob;
+use crate::pipeline::{self, Content, Job};
 use crate::progress::Progress;
 
 /// Where the walk starts.
@@ -126,8 +122,8 @@ const COMMIT_FORMAT: &str = "%an%x00%ae%x00%aI";
 /// shallow boundaries included).
 #[derive(Debug, Clone)]
 pub struct ListedCommit {
-    pub id: Oid,
-    pub parents: Vec<Oid>,
+    pub id: ObjectId,
+    pub parents: Vec<ObjectId>,
     pub info: CommitInfo,
 }
 
@@ -136,18 +132,9 @@ pub fn list_commits(selection: &CommitSelection) -> Result<Vec<ListedCommit>> {
     let Some(args) = selection.rev_list_args()? else {
         return Ok(Vec::new());
     };
-    let output = Command::new("git")
-        .arg("rev-list")
-        .args(&args)
-        .output()
-        .context("cannot run git rev-list (is git installed and on PATH?)")?;
-    if !output.status.success() {
-        bail!(
-            "cannot list the commits to scan: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    parse_rev_list(&output.stdout)
+    let mut command = vec!["rev-list".to_string()];
+    command.extend(args);
+    parse_rev_list(&crate::git::run(&command, "list the commits to scan")?)
 }
 
 /// Parses `commit <id> <parent>...` header lines, each followed by one
@@ -164,7 +151,7 @@ fn parse_rev_list(stdout: &[u8]) -> Result<Vec<ListedCommit>> {
             .strip_prefix("commit ")
             .ok_or_else(|| anyhow!("unexpected git rev-list output: {header:?}"))?
             .split(' ')
-            .map(|id| Oid::from_str(id).with_context(|| format!("bad commit id {id:?}")));
+            .map(|id| ObjectId::from_hex(id).with_context(|| format!("bad commit id {id:?}")));
         let id = ids
             .next()
             .ok_or_else(|| anyhow!("unexpected git rev-list output: {header:?}"))??;
@@ -207,7 +194,7 @@ pub struct HistoryOutcome {
 
 /// A blob, read once, and every path it appears at in the changes.
 struct DistinctBlob {
-    oid: Oid,
+    oid: ObjectId,
     size: u64,
     paths: Vec<RepoPath>,
 }
@@ -219,9 +206,9 @@ struct Change {
     path: usize,
     /// The first parent's version, if it had one at this path (or the
     /// renamed-from path).
-    old: Option<Oid>,
+    old: Option<ObjectId>,
     /// The other parents' versions at this path, for merges.
-    other_parents: Vec<Option<Oid>>,
+    other_parents: Vec<Option<ObjectId>>,
 }
 
 /// What scanning one blob whole, at one path, showed.
@@ -235,23 +222,22 @@ struct PathScan {
 /// Scans the selected commits and attributes each finding to the commit
 /// that added it.
 pub fn scan_history(
-    repo: &GitRepo,
+    repo: &Repo,
     selection: &CommitSelection,
     engine: &Engine,
     show_progress: bool,
 ) -> Result<HistoryOutcome> {
     for rev in &selection.exclude {
         reject_option_like(rev)?;
-        repo.repo
-            .revparse_single(&format!("{rev}^{{commit}}"))
-            .map_err(|_| {
-                anyhow!(
-                    "{rev:?} is not a commit in this repository (--since-commit takes a commit id, branch or tag)"
-                )
-            })?;
+        if repo.resolve_commit(rev)?.is_none() {
+            bail!(
+                "{rev:?} is not a commit in this repository (--since-commit takes a commit id, branch or tag)"
+            );
+        }
     }
     let commits = list_commits(selection)?;
-    let (blobs, changes) = collect_changes(&repo.repo, &commits)?;
+    let reader = repo.objects().reader()?;
+    let (blobs, changes) = collect_changes(&reader, &commits)?;
     let total_bytes = blobs.iter().map(|b| b.size).sum();
     let progress = Progress::new(
         show_progress,
@@ -259,7 +245,30 @@ pub fn scan_history(
         blobs.len() as u64,
         total_bytes,
     );
-    let scans = scan_blobs(repo.repo.path().to_path_buf(), &blobs, engine, &progress)?;
+    // Every distinct blob once, whole, at each of its paths.
+    let jobs = blobs
+        .iter()
+        .map(|blob| Job {
+            paths: blob.paths.clone(),
+            content: Content::Blob {
+                id: blob.oid,
+                diff_base: None,
+            },
+            commit: None,
+        })
+        .collect();
+    let scans: Vec<Vec<PathScan>> = pipeline::scan(repo.objects(), engine, jobs, &progress)?
+        .into_iter()
+        .map(|scanned| {
+            scanned
+                .into_iter()
+                .map(|s| PathScan {
+                    has_findings: !s.outcome.findings.is_empty(),
+                    skipped: s.outcome.skipped,
+                })
+                .collect()
+        })
+        .collect();
     progress.finish();
 
     let mut outcome = HistoryOutcome {
@@ -280,21 +289,18 @@ pub fn scan_history(
     }
     outcome.skipped.sort();
     outcome.skipped.dedup();
-    outcome.findings = attribute(&repo.repo, engine, &commits, &blobs, &changes, &scans)?;
+    outcome.findings = attribute(&reader, engine, &commits, &blobs, &changes, &scans)?;
     Ok(outcome)
 }
 
 /// Every file each commit added or changed, and the distinct blobs among them.
 fn collect_changes(
-    repo: &Repository,
+    reader: &ObjectReader,
     commits: &[ListedCommit],
 ) -> Result<(Vec<DistinctBlob>, Vec<Change>)> {
-    let odb = repo
-        .odb()
-        .map_err(|e| anyhow!("cannot open the object database: {}", e.message()))?;
     let first_parent_changes = first_parent_changes(commits)?;
     let mut blobs: Vec<DistinctBlob> = Vec::new();
-    let mut blob_index: HashMap<Oid, usize> = HashMap::new();
+    let mut blob_index: HashMap<ObjectId, usize> = HashMap::new();
     let mut changes = Vec::new();
     for (commit_index, (listed, files)) in commits.iter().zip(first_parent_changes).enumerate() {
         // Only merges need the other parents' trees.
@@ -302,11 +308,13 @@ fn collect_changes(
             .parents
             .iter()
             .skip(1)
-            .map(|&parent| commit_tree(repo, parent))
+            .map(|&parent| reader.commit_tree(parent))
             .collect::<Result<Vec<_>>>()?;
         for FileChange { path, old, new } in files {
-            let others: Vec<Option<Oid>> =
-                other_parents.iter().map(|t| blob_at(t, &path)).collect();
+            let others = other_parents
+                .iter()
+                .map(|&tree| blob_at(reader, tree, &path))
+                .collect::<Result<Vec<Option<ObjectId>>>>()?;
             if others.contains(&Some(new)) {
                 // The merge took this file as it was on another parent.
                 continue;
@@ -314,16 +322,12 @@ fn collect_changes(
             let blob = match blob_index.get(&new) {
                 Some(&i) => i,
                 None => {
-                    let (size, _) = odb.read_header(new).map_err(|e| {
-                        anyhow!(
-                            "cannot read {path} (object {new}) in commit {}: {}",
-                            listed.id,
-                            e.message()
-                        )
-                    })?;
+                    let size = reader
+                        .blob_size(new, &path)
+                        .with_context(|| format!("cannot read {path} in commit {}", listed.id))?;
                     blobs.push(DistinctBlob {
                         oid: new,
-                        size: size as u64,
+                        size,
                         paths: Vec::new(),
                     });
                     blob_index.insert(new, blobs.len() - 1);
@@ -350,19 +354,13 @@ fn collect_changes(
     Ok((blobs, changes))
 }
 
-fn commit_tree(repo: &Repository, id: Oid) -> Result<Tree<'_>> {
-    repo.find_commit(id)
-        .and_then(|c| c.tree())
-        .map_err(|e| anyhow!("cannot read commit {id}: {}", e.message()))
-}
-
 /// A regular or executable file whose content a commit added or changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct FileChange {
     path: RepoPath,
     /// The version it replaces (or was renamed from), if that was a file.
-    old: Option<Oid>,
-    new: Oid,
+    old: Option<ObjectId>,
+    new: ObjectId,
 }
 
 /// For each commit, in order, the files it added or changed relative to
@@ -385,190 +383,44 @@ fn first_parent_changes(commits: &[ListedCommit]) -> Result<Vec<Vec<FileChange>>
             None => format!("{}\n", c.id),
         })
         .collect();
-    let mut child = Command::new("git")
-        .args(["diff-tree", "--stdin", "-r", "--root", "-M", "--raw", "-z"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("cannot run git diff-tree (is git installed and on PATH?)")?;
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    // Written from another thread: git answers while it reads, and a full
-    // stdout pipe would otherwise stall both sides.
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child
-        .wait_with_output()
-        .context("cannot read git diff-tree's output")?;
-    let written = writer.join().expect("the writer thread does not panic");
-    if !output.status.success() {
-        bail!(
-            "cannot compare the commits with their parents: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    written.context("cannot send the commits to git diff-tree")?;
-    let index: HashMap<Oid, usize> = commits.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    let stdout = crate::git::run_with_input(
+        &["diff-tree", "--stdin", "-r", "--root", "-M", "--raw", "-z"],
+        input.into_bytes(),
+        "compare the commits with their parents",
+    )?;
+    let index: HashMap<ObjectId, usize> =
+        commits.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
     let mut changes = vec![Vec::new(); commits.len()];
     let mut current = None;
-    for item in parse_raw_diff(&output.stdout) {
-        match item? {
+    for item in raw::parse(&stdout)? {
+        match item {
             RawItem::Commit(id) => {
                 current = Some(*index.get(&id).ok_or_else(|| {
                     anyhow!("git diff-tree reported commit {id}, which was not asked for")
                 })?);
             }
-            RawItem::File(change) => {
+            RawItem::Change(change) => {
                 let commit = current
                     .ok_or_else(|| anyhow!("git diff-tree output starts without a commit"))?;
-                changes[commit].push(change);
+                if change.has_new_content() {
+                    changes[commit].push(FileChange {
+                        old: change.replaced(),
+                        new: change.new,
+                        path: change.path,
+                    });
+                }
             }
         }
     }
     Ok(changes)
 }
 
-enum RawItem {
-    Commit(Oid),
-    File(FileChange),
-}
-
-/// Parses `git diff-tree -z --raw` output: a commit id, then for each file
-/// `:<old mode> <new mode> <old id> <new id> <status>` and its path (two
-/// paths for renames and copies), every field NUL-terminated. Only files
-/// with content to scan are returned.
-fn parse_raw_diff(stdout: &[u8]) -> impl Iterator<Item = Result<RawItem>> + '_ {
-    let mut fields = stdout.split(|&b| b == 0);
-    std::iter::from_fn(move || {
-        loop {
-            let field = fields.next()?;
-            if field.is_empty() {
-                continue;
-            }
-            let Some(meta) = field.strip_prefix(b":") else {
-                let id = std::str::from_utf8(field)
-                    .ok()
-                    .and_then(|text| Oid::from_str(text).ok());
-                return Some(id.map(RawItem::Commit).ok_or_else(|| {
-                    anyhow!(
-                        "unexpected git diff-tree output {:?}",
-                        String::from_utf8_lossy(field)
-                    )
-                }));
-            };
-            let meta = String::from_utf8_lossy(meta);
-            let parts: Vec<&str> = meta.split(' ').collect();
-            let [old_mode, new_mode, old_id, new_id, status] = parts[..] else {
-                return Some(Err(anyhow!("unexpected git diff-tree entry {meta:?}")));
-            };
-            let two_paths = status.starts_with('R') || status.starts_with('C');
-            let path = if two_paths {
-                fields.next();
-                fields.next()
-            } else {
-                fields.next()
-            };
-            let Some(path) = path else {
-                return Some(Err(anyhow!("git diff-tree entry {meta:?} has no path")));
-            };
-            let wanted = matches!(status.as_bytes()[0], b'A' | b'M' | b'R' | b'C' | b'T')
-                && is_regular(new_mode);
-            if !wanted {
-                continue;
-            }
-            let (Ok(old), Ok(new)) = (Oid::from_str(old_id), Oid::from_str(new_id)) else {
-                return Some(Err(anyhow!("unexpected git diff-tree entry {meta:?}")));
-            };
-            let old =
-                (!status.starts_with('A') && is_regular(old_mode) && !old.is_zero()).then_some(old);
-            return Some(Ok(RawItem::File(FileChange {
-                path: RepoPath::new(path),
-                old,
-                new,
-            })));
-        }
-    })
-}
-
-/// A regular or executable file, as an octal mode from git's raw output.
-fn is_regular(mode: &str) -> bool {
-    matches!(mode, "100644" | "100755")
-}
-
 /// The regular file at `path` in `tree`, if there is one.
-fn blob_at(tree: &Tree, path: &RepoPath) -> Option<Oid> {
-    let entry = tree.get_path(&repo_path_to_fs(path)).ok()?;
-    matches!(entry.filemode(), 0o100644 | 0o100755).then(|| entry.id())
-}
-
-fn repo_path_to_fs(path: &RepoPath) -> PathBuf {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        PathBuf::from(std::ffi::OsStr::from_bytes(path.as_bytes()))
-    }
-    #[cfg(not(unix))]
-    {
-        PathBuf::from(path.to_string_lossy())
-    }
-}
-
-/// Scans every distinct blob once per path, in parallel. Each worker has
-/// its own repository handle: a `git2::Repository` cannot be shared between
-/// threads.
-fn scan_blobs(
-    git_dir: PathBuf,
-    blobs: &[DistinctBlob],
-    engine: &Engine,
-    progress: &Progress,
-) -> Result<Vec<Vec<PathScan>>> {
-    blobs
-        .par_iter()
-        .map_init(
-            || Repository::open(&git_dir),
-            |repo, blob| {
-                let repo = repo.as_ref().map_err(|e| {
-                    anyhow!(
-                        "cannot open the repository at {}: {}",
-                        git_dir.display(),
-                        e.message()
-                    )
-                })?;
-                if engine
-                    .max_file_size()
-                    .is_some_and(|limit| blob.size > limit)
-                {
-                    progress.file_done(blob.size);
-                    let mut scans = Vec::with_capacity(blob.paths.len());
-                    for path in &blob.paths {
-                        if let Some(outcome) = engine.skip_too_large(path, None, blob.size)? {
-                            scans.push(PathScan {
-                                has_findings: !outcome.findings.is_empty(),
-                                skipped: outcome.skipped,
-                            });
-                        }
-                    }
-                    return Ok(scans);
-                }
-                let blob_data = find_blob(repo, blob.oid, &blob.paths[0])?;
-                let content = blob_data.content();
-                let mut scans = Vec::with_capacity(blob.paths.len());
-                for path in &blob.paths {
-                    let outcome = engine.scan(&ScanInput {
-                        path: path.clone(),
-                        content,
-                        added: AddedLines::All,
-                        commit: None,
-                    })?;
-                    scans.push(PathScan {
-                        has_findings: !outcome.findings.is_empty(),
-                        skipped: outcome.skipped,
-                    });
-                }
-                progress.file_done(blob.size);
-                Ok(scans)
-            },
-        )
-        .collect()
+fn blob_at(reader: &ObjectReader, tree: ObjectId, path: &RepoPath) -> Result<Option<ObjectId>> {
+    Ok(reader
+        .tree_entry(tree, path.as_bytes())?
+        .filter(|&(mode, _)| raw::is_regular_file(mode))
+        .map(|(_, id)| id))
 }
 
 /// Walks the changes oldest-first and keeps each finding where a commit
@@ -580,7 +432,7 @@ fn scan_blobs(
 /// found something in is scanned again here, with the commit and the lines
 /// the commit added, so every allowlist sees the commit.
 fn attribute(
-    repo: &Repository,
+    reader: &ObjectReader,
     engine: &Engine,
     commits: &[ListedCommit],
     blobs: &[DistinctBlob],
@@ -595,13 +447,13 @@ fn attribute(
         }
         let blob = &blobs[change.blob];
         let path = &blob.paths[change.path];
-        let new_blob = find_blob(repo, blob.oid, path)?;
+        let new_blob = reader.blob(blob.oid, path)?;
         let new = new_blob.content();
         // Added relative to every parent: one line set per parent.
         let mut added_per_parent = Vec::with_capacity(1 + change.other_parents.len());
         for old in std::iter::once(change.old).chain(change.other_parents.iter().copied()) {
             added_per_parent.push(match old {
-                Some(old) => added_lines(find_blob(repo, old, path)?.content(), new),
+                Some(old) => added_lines(reader.blob(old, path)?.content(), new),
                 None => AddedLines::All,
             });
         }
@@ -654,40 +506,10 @@ mod tests {
         let commits = parse_rev_list(out.as_bytes()).unwrap();
         assert_eq!(commits.len(), 2);
         assert!(commits[0].parents.is_empty());
-        assert_eq!(commits[1].parents, vec![Oid::from_str(a).unwrap()]);
+        assert_eq!(commits[1].parents, vec![ObjectId::from_hex(a).unwrap()]);
         assert_eq!(commits[1].info.id, b);
         assert_eq!(commits[0].info.author, "Ada <ada@example.invalid>");
         assert_eq!(commits[0].info.date, "2024-05-01T10:00:00+02:00");
-    }
-
-    #[test]
-    fn raw_diff_output_keeps_files_with_content_and_the_renamed_to_path() {
-        let c = "3333333333333333333333333333333333333333";
-        let a = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-        let b = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
-        let z = "0000000000000000000000000000000000000000";
-        let raw = format!(
-            "{c}\0:000000 100644 {z} {a} A\0new.txt\0\
-             :100644 100644 {a} {b} R087\0old name\0new name\0\
-             :100644 000000 {a} {z} D\0gone\0\
-             :000000 120000 {z} {a} A\0link\0\
-             :000000 160000 {z} {a} A\0submodule\0"
-        );
-        let items: Vec<RawItem> = parse_raw_diff(raw.as_bytes())
-            .collect::<Result<_>>()
-            .unwrap();
-        assert_eq!(items.len(), 3);
-        assert!(matches!(&items[0], RawItem::Commit(id) if id.to_string() == c));
-        let RawItem::File(added) = &items[1] else {
-            panic!()
-        };
-        assert_eq!((added.path.as_bytes(), added.old), (&b"new.txt"[..], None));
-        let RawItem::File(renamed) = &items[2] else {
-            panic!()
-        };
-        assert_eq!(renamed.path.as_bytes(), b"new name");
-        assert_eq!(renamed.old, Some(Oid::from_str(a).unwrap()));
-        assert_eq!(renamed.new, Oid::from_str(b).unwrap());
     }
 
     #[test]

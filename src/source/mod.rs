@@ -1,12 +1,14 @@
 //! Sources: where the bytes to scan come from. Each source turns its input
-//! (the staged index, files on disk, commits in history) into [`ScanInput`]s for the engine and
-//! knows nothing about rules or reports.
+//! (the staged index, commits in history or a push, files on disk) into
+//! jobs for [`crate::pipeline`] (files on disk: [`ScanInput`]s through a
+//! [`Sink`]). A source decides what to scan; it asks [`crate::git`] for
+//! everything about the repository and knows nothing about rules or reports.
 
+pub mod commit_msg;
 pub mod diff;
 pub mod files;
 pub mod history;
 pub mod push;
-pub mod repo;
 pub mod staged;
 
 use anyhow::Result;

@@ -10,11 +10,10 @@
 //! zeros) sends nothing and is not scanned. This module only parses and
 //! chooses; the history source does the scanning.
 
-use anyhow::{Result, anyhow, bail};
-use git2::{ObjectType, Oid};
+use anyhow::{Result, bail};
 
 use super::history::{CommitSelection, Tips};
-use super::repo::GitRepo;
+use crate::git::{ObjectId, Repo};
 
 /// One line of the pre-push hook's stdin.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +75,7 @@ pub fn parse_updates(input: &str) -> Result<Vec<RefUpdate>> {
 /// The commits `updates` would send to `remote` (a remote's name, or the
 /// URL when the push names no configured remote).
 pub fn commits_to_push(
-    repo: &GitRepo,
+    repo: &Repo,
     remote: &str,
     updates: &[RefUpdate],
 ) -> Result<CommitSelection> {
@@ -101,36 +100,29 @@ pub fn commits_to_push(
 /// The commit a pushed ref points at (an annotated tag is peeled). A tag of
 /// a tree or a blob cannot be scanned as history, so it stops the push
 /// rather than slipping through.
-fn pushed_commit(repo: &GitRepo, update: &RefUpdate) -> Result<Oid> {
-    let oid = Oid::from_str(&update.local_sha)?;
-    let object = repo.repo.find_object(oid, None).map_err(|e| {
-        anyhow!(
-            "cannot find {} ({}) being pushed: {}",
+fn pushed_commit(repo: &Repo, update: &RefUpdate) -> Result<ObjectId> {
+    if let Some(commit) = repo.resolve_commit(&update.local_sha)? {
+        return Ok(commit);
+    }
+    let id = ObjectId::from_hex(&update.local_sha)?;
+    match repo.object_type(id)? {
+        None => bail!(
+            "cannot find {} ({}) being pushed in this repository",
             update.local_ref,
-            update.local_sha,
-            e.message()
-        )
-    })?;
-    let commit = object.peel(ObjectType::Commit).map_err(|_| {
-        anyhow!(
-            "{} points at a {} rather than a commit; leakgate cannot scan it, so the push is stopped.\n\
+            update.local_sha
+        ),
+        Some(kind) => bail!(
+            "{} points at a {kind} rather than a commit; leakgate cannot scan it, so the push is stopped.\n\
              Push it with `git push --no-verify` only if you have checked its content yourself",
             update.local_ref,
-            object.kind().map_or("non-commit object", |k| k.str())
-        )
-    })?;
-    Ok(commit.id())
+        ),
+    }
 }
 
 /// The remote's old tip exists here when we have fetched it; if not (someone
 /// else pushed since), the remote-tracking refs still bound the range.
-fn has_commit(repo: &GitRepo, sha: &str) -> bool {
-    Oid::from_str(sha).is_ok_and(|oid| {
-        repo.repo
-            .find_object(oid, None)
-            .and_then(|o| o.peel(ObjectType::Commit))
-            .is_ok()
-    })
+fn has_commit(repo: &Repo, sha: &str) -> bool {
+    repo.resolve_commit(sha).is_ok_and(|c| c.is_some())
 }
 
 #[cfg(test)]

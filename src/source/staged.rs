@@ -13,21 +13,18 @@
 //! The process is started by [`start`] and collected by
 //! [`PendingChanges::wait`], so the caller can build its engine meanwhile.
 //!
-//! Blob contents are read in-process with libgit2 ([`crate::pipeline`]).
+//! Blob contents are read through [`crate::git::objects`] by [`crate::pipeline`].
 //! This module never writes to the index or the repository.
 
-use std::process::{Child, Command, Stdio};
+use std::path::{Component, Path, PathBuf};
+use std::process::Child;
 
 use anyhow::{Context, Result, anyhow, bail};
-use git2::Oid;
 
-use super::repo::GitRepo;
+use crate::git::raw::{self, RawChange, RawItem};
+use crate::git::{ObjectId, Repo};
 use crate::path::RepoPath;
-use crate::pipeline::{BlobJob, NewLines};
-
-/// git's well-known id of the empty tree, which every repository has
-/// without storing it: the first commit is compared with it.
-const EMPTY_TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+use crate::pipeline::Job;
 
 /// One entry the commit would add or change, with content to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,22 +32,14 @@ pub struct StagedChange {
     pub path: RepoPath,
     /// The HEAD version it replaces (modified, renamed, type-changed from a
     /// file), whose lines are not new.
-    pub old: Option<Oid>,
-    pub new: Oid,
+    pub old: Option<ObjectId>,
+    pub new: ObjectId,
 }
 
 impl StagedChange {
-    /// The blob job that scans this change's new lines.
-    pub fn into_job(self) -> BlobJob {
-        BlobJob {
-            path: self.path,
-            blob: self.new,
-            new_lines: match self.old {
-                Some(old) => NewLines::DiffAgainst(old),
-                None => NewLines::All,
-            },
-            commit: None,
-        }
+    /// The job that scans this change's new lines.
+    pub fn into_job(self) -> Job {
+        Job::blob(self.path, self.new, self.old)
     }
 }
 
@@ -58,30 +47,17 @@ impl StagedChange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IndexEntry {
     /// Staged with this content (added, modified, or renamed to the path).
-    Staged(Oid),
+    Staged(ObjectId),
     /// Not in the index: deleted, or renamed away.
     Absent,
     /// The same as in HEAD (or absent from both).
     AsInHead,
 }
 
-/// One line of `git diff-index --raw` output.
-#[derive(Debug, Clone)]
-struct RawEntry {
-    status: u8,
-    old_mode: u32,
-    new_mode: u32,
-    old: Oid,
-    new: Oid,
-    /// The path before a rename or copy.
-    source: Option<RepoPath>,
-    path: RepoPath,
-}
-
 /// Every difference between the index and HEAD that git reported.
 #[derive(Debug, Clone, Default)]
 pub struct StagedDiff {
-    entries: Vec<RawEntry>,
+    entries: Vec<RawChange>,
 }
 
 /// A running `git diff-index`.
@@ -90,34 +66,32 @@ pub struct PendingChanges {
 }
 
 /// Starts listing the staged changes, limited to `pathspecs` (repository
-/// relative) when any are given.
-pub fn start(repo: &GitRepo, pathspecs: &[String]) -> Result<PendingChanges> {
-    let base = match head_commit(repo)? {
-        Some(commit) => commit.to_string(),
-        None => EMPTY_TREE.to_string(),
-    };
-    let mut command = Command::new("git");
-    command
-        .args([
-            "diff-index",
-            "--cached",
-            "-z",
-            "--raw",
-            "--no-abbrev",
-            "-M",
-            &base,
-            "--",
-        ])
-        // `top` because the paths are already relative to the top of the
-        // working tree, while git runs in the current directory; `literal`
-        // because names from the command line (or from the pre-commit
-        // framework) are file or directory names, not globs: `a*.py` means
-        // that file.
-        .args(pathspecs.iter().map(|p| format!(":(top,literal){p}")))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let child = command
+/// relative) when any are given. The base is the commit HEAD points at as
+/// git resolves it for `git commit` (no namespace, no replacement).
+pub fn start(repo: &Repo, pathspecs: &[String]) -> Result<PendingChanges> {
+    let base = repo
+        .head()
+        .unwrap_or(repo.format().empty_tree())
+        .to_string();
+    let mut args: Vec<String> = [
+        "diff-index",
+        "--cached",
+        "-z",
+        "--raw",
+        "--no-abbrev",
+        "-M",
+        &base,
+        "--",
+    ]
+    .map(String::from)
+    .into();
+    // `top` because the paths are already relative to the top of the
+    // working tree, while git runs in the current directory; `literal`
+    // because names from the command line (or from the pre-commit
+    // framework) are file or directory names, not globs: `a*.py` means
+    // that file. The runner removes the variables that would override it.
+    args.extend(pathspecs.iter().map(|p| format!(":(top,literal){p}")));
+    let child = crate::git::command(&args)
         .spawn()
         .context("cannot run git (leakgate asks git for the staged changes; is git on PATH?)")?;
     Ok(PendingChanges { child })
@@ -141,50 +115,20 @@ impl PendingChanges {
 }
 
 /// The staged changes with content to scan, limited to `pathspecs`.
-pub fn staged_changes(repo: &GitRepo, pathspecs: &[String]) -> Result<Vec<StagedChange>> {
+pub fn staged_changes(repo: &Repo, pathspecs: &[String]) -> Result<Vec<StagedChange>> {
     Ok(start(repo, pathspecs)?.wait()?.changes())
-}
-
-/// HEAD's commit, or `None` before the first commit.
-fn head_commit(repo: &GitRepo) -> Result<Option<Oid>> {
-    match repo.repo.head() {
-        Ok(head) => {
-            let commit = head
-                .peel_to_commit()
-                .map_err(|e| anyhow!("cannot read HEAD's commit: {}", e.message()))?;
-            Ok(Some(commit.id()))
-        }
-        Err(e)
-            if e.code() == git2::ErrorCode::UnbornBranch
-                || e.code() == git2::ErrorCode::NotFound =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(anyhow!("cannot resolve HEAD: {}", e.message())),
-    }
-}
-
-const MODE_FILE: u32 = 0o100644;
-const MODE_EXECUTABLE: u32 = 0o100755;
-
-fn is_regular_file(mode: u32) -> bool {
-    mode == MODE_FILE || mode == MODE_EXECUTABLE
 }
 
 impl StagedDiff {
     /// Entries whose staged content is new: added, modified, renamed,
-    /// copied or type-changed regular files. Deletions, submodules
-    /// (gitlinks) and symlinks carry no content to scan and are left out;
-    /// so are unmerged entries, which git will not commit.
+    /// copied or type-changed regular files (see [`RawChange::has_new_content`]).
     pub fn changes(&self) -> Vec<StagedChange> {
         self.entries
             .iter()
-            .filter(|e| matches!(e.status, b'A' | b'M' | b'R' | b'C' | b'T'))
-            .filter(|e| is_regular_file(e.new_mode))
+            .filter(|e| e.has_new_content())
             .map(|e| StagedChange {
                 path: e.path.clone(),
-                old: (e.status != b'A' && is_regular_file(e.old_mode) && !e.old.is_zero())
-                    .then_some(e.old),
+                old: e.replaced(),
                 new: e.new,
             })
             .collect()
@@ -210,101 +154,216 @@ impl StagedDiff {
     }
 }
 
-/// Parses `git diff-index -z --raw` output:
-/// `:OLDMODE NEWMODE OLDID NEWID STATUS\0PATH\0`, with a second path (the
-/// new one) for renames and copies.
+/// Parses `git diff-index -z --raw` output, which has no commit lines.
 fn parse_raw(output: &[u8]) -> Result<StagedDiff> {
-    let mut fields = output.split(|&b| b == 0);
-    let mut entries = Vec::new();
-    let bad = |what: &str, text: &[u8]| {
-        anyhow!(
-            "unexpected output from git diff-index ({what}): {:?}",
-            String::from_utf8_lossy(text)
-        )
-    };
-    while let Some(header) = fields.next() {
-        if header.is_empty() {
-            continue;
-        }
-        let text = std::str::from_utf8(header).map_err(|_| bad("header", header))?;
-        let text = text
-            .strip_prefix(':')
-            .ok_or_else(|| bad("header", header))?;
-        let parts: Vec<&str> = text.split(' ').collect();
-        let [old_mode, new_mode, old, new, status] = parts[..] else {
-            return Err(bad("header", header));
-        };
-        let mode = |m: &str| u32::from_str_radix(m, 8).map_err(|_| bad("mode", header));
-        let oid = |o: &str| Oid::from_str(o).map_err(|_| bad("object id", header));
-        let status = *status
-            .as_bytes()
-            .first()
-            .ok_or_else(|| bad("status", header))?;
-        let first = fields.next().ok_or_else(|| bad("path", header))?;
-        let (source, path) = if matches!(status, b'R' | b'C') {
-            let second = fields.next().ok_or_else(|| bad("path", header))?;
-            (Some(RepoPath::new(first)), RepoPath::new(second))
-        } else {
-            (None, RepoPath::new(first))
-        };
-        entries.push(RawEntry {
-            status,
-            old_mode: mode(old_mode)?,
-            new_mode: mode(new_mode)?,
-            old: oid(old)?,
-            new: oid(new)?,
-            source,
-            path,
-        });
-    }
+    let entries = raw::parse(output)?
+        .into_iter()
+        .map(|item| match item {
+            RawItem::Change(change) => Ok(change),
+            RawItem::Commit(id) => Err(anyhow!(
+                "unexpected output from git diff-index: a commit id ({id})"
+            )),
+        })
+        .collect::<Result<_>>()?;
     Ok(StagedDiff { entries })
+}
+
+/// A running `git ls-files --stage` for the names given on the command line.
+pub struct PendingIndexFiles {
+    child: Child,
+    names: Vec<String>,
+}
+
+/// Starts listing what the index holds at exactly `names` (index paths),
+/// for the names that have no staged change: `pre-commit run --all-files`
+/// passes every tracked file, and a file with no staged change is scanned
+/// whole (its index version), so a secret committed earlier is still found.
+pub fn start_index_files(names: &[String]) -> Result<PendingIndexFiles> {
+    let mut args = vec![
+        "ls-files".to_string(),
+        "--stage".into(),
+        "-z".into(),
+        "--".into(),
+    ];
+    args.extend(names.iter().map(|p| format!(":(top,literal){p}")));
+    let child = crate::git::command(&args)
+        .spawn()
+        .context("cannot run git (leakgate asks git for the index; is git on PATH?)")?;
+    Ok(PendingIndexFiles {
+        child,
+        names: names.to_vec(),
+    })
+}
+
+impl PendingIndexFiles {
+    /// Jobs that scan whole each named file whose index version is not
+    /// among `changed` (the staged changes, scanned by their new lines).
+    pub fn wait(self, changed: &[StagedChange]) -> Result<Vec<Job>> {
+        let output = self
+            .child
+            .wait_with_output()
+            .context("cannot read the output of git ls-files")?;
+        if !output.status.success() {
+            bail!(
+                "git ls-files failed ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        let mut jobs = Vec::new();
+        for record in output.stdout.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+            // `MODE ID STAGE\tPATH`
+            let bad = || {
+                anyhow!(
+                    "unexpected output from git ls-files: {:?}",
+                    String::from_utf8_lossy(record)
+                )
+            };
+            let tab = memchr::memchr(b'\t', record).ok_or_else(bad)?;
+            let meta = std::str::from_utf8(&record[..tab]).map_err(|_| bad())?;
+            let path = RepoPath::new(&record[tab + 1..]);
+            let [mode, id, _stage] = meta.split(' ').collect::<Vec<_>>()[..] else {
+                return Err(bad());
+            };
+            let mode = u32::from_str_radix(mode, 8).map_err(|_| bad())?;
+            let named = self.names.iter().any(|n| n.as_bytes() == path.as_bytes());
+            let content = raw::is_regular_file(mode) || mode == raw::MODE_SYMLINK;
+            if named && content && !changed.iter().any(|c| c.path == path) {
+                jobs.push(Job::blob(path, ObjectId::from_hex(id)?, None));
+            }
+        }
+        Ok(jobs)
+    }
 }
 
 /// Where top-level files (config, ignore list, baseline) are in HEAD's
 /// tree, looked up while git lists the staged changes.
 #[derive(Debug, Default)]
 pub struct HeadFiles {
-    blobs: Vec<(String, Oid)>,
+    blobs: Vec<(String, ObjectId)>,
+}
+
+impl HeadFiles {
+    /// The blob HEAD has for `name`, if any.
+    pub fn blob(&self, name: &str) -> Option<ObjectId> {
+        self.blobs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| *id)
+    }
+}
+
+/// Looks `names` up in the tree of `commit` (none before the first commit).
+pub fn commit_files(repo: &Repo, commit: Option<ObjectId>, names: &[&str]) -> Result<HeadFiles> {
+    let Some(commit) = commit else {
+        return Ok(HeadFiles::default());
+    };
+    let reader = repo.objects().reader()?;
+    let tree = reader.commit_tree(commit)?;
+    let mut blobs = Vec::new();
+    for name in names {
+        if let Some((mode, id)) = reader.tree_entry(tree, name.as_bytes())?
+            && raw::is_regular_file(mode)
+        {
+            blobs.push((name.to_string(), id));
+        }
+    }
+    Ok(HeadFiles { blobs })
 }
 
 /// Looks `names` up in HEAD's tree (none before the first commit).
-pub fn head_files(repo: &GitRepo, names: &[&str]) -> Result<HeadFiles> {
-    let Some(commit) = head_commit(repo)? else {
-        return Ok(HeadFiles::default());
-    };
-    let tree = repo
-        .repo
-        .find_commit(commit)
-        .and_then(|c| c.tree())
-        .map_err(|e| anyhow!("cannot read HEAD's tree: {}", e.message()))?;
-    let blobs = names
-        .iter()
-        .filter_map(|name| {
-            let entry = tree.get_name(name)?;
-            (entry.kind() == Some(git2::ObjectType::Blob)).then(|| (name.to_string(), entry.id()))
-        })
-        .collect();
-    Ok(HeadFiles { blobs })
+pub fn head_files(repo: &Repo, names: &[&str]) -> Result<HeadFiles> {
+    commit_files(repo, repo.head(), names)
+}
+
+/// The bytes of a blob, read once (configuring files).
+pub fn read_blob(repo: &Repo, id: ObjectId, name: &str) -> Result<Vec<u8>> {
+    let reader = repo.objects().reader()?;
+    Ok(reader.blob(id, &RepoPath::new(name))?.content().to_vec())
 }
 
 /// The staged bytes of a file at the top of the repository, if the index
 /// has it: what is committed is what applies. `diff` must not have been
 /// limited by pathspecs that exclude `name`; `head` must have looked it up.
 pub fn staged_file(
-    repo: &GitRepo,
+    repo: &Repo,
     diff: &StagedDiff,
     head: &HeadFiles,
     name: &str,
 ) -> Result<Option<Vec<u8>>> {
-    let oid = match diff.index_entry(name) {
-        IndexEntry::Staged(oid) => oid,
+    let id = match diff.index_entry(name) {
+        IndexEntry::Staged(id) => id,
         IndexEntry::Absent => return Ok(None),
-        IndexEntry::AsInHead => match head.blobs.iter().find(|(n, _)| n == name) {
-            Some((_, oid)) => *oid,
+        IndexEntry::AsInHead => match head.blob(name) {
+            Some(id) => id,
             None => return Ok(None),
         },
     };
-    Ok(Some(repo.read_blob(oid, &RepoPath::new(name))?))
+    Ok(Some(read_blob(repo, id, name)?))
+}
+
+/// Turns names given on the command line (relative to the current
+/// directory) into index paths. Names are taken as written: a directory
+/// that is now a symlink in the working tree does not redirect them, since
+/// the index may still hold files under that name.
+pub fn index_paths(repo: &Repo, names: &[PathBuf]) -> Result<Vec<String>> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let top = repo.workdir().ok_or_else(|| {
+        anyhow!("a bare repository without a working tree has no staged files to name")
+    })?;
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let cwd = cwd.canonicalize().unwrap_or(cwd);
+    names
+        .iter()
+        .map(|name| {
+            let absolute = normalize(&cwd.join(name));
+            let relative = match absolute.strip_prefix(top) {
+                Ok(relative) => relative.to_path_buf(),
+                // Reached through a symlink outside the working tree (a
+                // symlinked home directory, say): compare resolved forms.
+                Err(_) => canonicalize_lenient(&absolute)
+                    .strip_prefix(top)
+                    .map(Path::to_path_buf)
+                    .map_err(|_| {
+                        anyhow!(
+                            "{} is outside the repository at {}",
+                            name.display(),
+                            top.display()
+                        )
+                    })?,
+            };
+            Ok(relative.to_string_lossy().replace('\\', "/"))
+        })
+        .collect()
+}
+
+/// Resolves `.` and `..` without looking at the disk.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Canonicalizes the deepest existing ancestor, so a path that was deleted
+/// from the working tree (but is still staged) resolves too.
+fn canonicalize_lenient(path: &Path) -> PathBuf {
+    if let Ok(resolved) = path.canonicalize() {
+        return resolved;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => canonicalize_lenient(parent).join(name),
+        _ => path.to_path_buf(),
+    }
 }
 
 #[cfg(test)]
@@ -315,61 +374,42 @@ mod tests {
     const B: &str = "2222222222222222222222222222222222222222";
     const Z: &str = "0000000000000000000000000000000000000000";
 
-    fn raw(records: &[(&str, &[&str])]) -> Vec<u8> {
+    #[test]
+    fn the_index_entry_of_a_path_follows_renames_and_deletions() {
         let mut out = Vec::new();
-        for (header, paths) in records {
+        for (header, paths) in [
+            (format!(":100644 100644 {A} {B} M"), vec!["mod.py"]),
+            (format!(":100644 000000 {A} {Z} D"), vec!["gone.py"]),
+            (
+                format!(":100644 100644 {A} {B} R087"),
+                vec!["old name.py", "new name.py"],
+            ),
+        ] {
             out.extend_from_slice(header.as_bytes());
             out.push(0);
-            for p in *paths {
+            for p in paths {
                 out.extend_from_slice(p.as_bytes());
                 out.push(0);
             }
         }
-        out
-    }
-
-    #[test]
-    fn raw_output_becomes_changes_with_content() {
-        let diff = parse_raw(&raw(&[
-            (&format!(":100644 100644 {A} {B} M"), &["mod.py"]),
-            (&format!(":000000 100755 {Z} {B} A"), &["new.sh"]),
-            (&format!(":100644 000000 {A} {Z} D"), &["gone.py"]),
-            (
-                &format!(":100644 100644 {A} {B} R087"),
-                &["old name.py", "new name.py"],
-            ),
-            (&format!(":000000 160000 {Z} {B} A"), &["submodule"]),
-            (&format!(":000000 120000 {Z} {B} A"), &["link"]),
-            (&format!(":120000 100644 {A} {B} T"), &["was-link"]),
-        ]))
-        .unwrap();
-        let a = Oid::from_str(A).unwrap();
-        let b = Oid::from_str(B).unwrap();
-        let change = |path: &str, old| StagedChange {
-            path: RepoPath::new(path),
-            old,
-            new: b,
-        };
-        assert_eq!(
-            diff.changes(),
-            vec![
-                change("mod.py", Some(a)),
-                change("new.sh", None),
-                change("new name.py", Some(a)),
-                change("was-link", None),
-            ]
-        );
+        let diff = parse_raw(&out).unwrap();
+        let b = ObjectId::from_hex(B).unwrap();
         assert_eq!(diff.index_entry("mod.py"), IndexEntry::Staged(b));
         assert_eq!(diff.index_entry("gone.py"), IndexEntry::Absent);
         assert_eq!(diff.index_entry("old name.py"), IndexEntry::Absent);
         assert_eq!(diff.index_entry("new name.py"), IndexEntry::Staged(b));
         assert_eq!(diff.index_entry("other.py"), IndexEntry::AsInHead);
+        assert!(
+            parse_raw(A.as_bytes()).is_err(),
+            "diff-index prints no commits"
+        );
     }
 
     #[test]
-    fn malformed_output_is_an_error_not_an_empty_list() {
-        assert!(parse_raw(b":100644 100644 xyz").is_err());
-        assert!(parse_raw(format!(":100644 100644 {A} {B} M").as_bytes()).is_err());
-        assert!(parse_raw(b"").unwrap().changes().is_empty());
+    fn names_are_normalized_without_following_symlinks() {
+        assert_eq!(
+            normalize(Path::new("/r/./src/../src/a.py")),
+            PathBuf::from("/r/src/a.py")
+        );
     }
 }

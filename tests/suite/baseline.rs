@@ -138,14 +138,17 @@ fn an_explicit_baseline_file_is_used_and_must_exist() {
 #[test]
 fn a_broken_baseline_is_an_error_naming_its_line() {
     let (repo, _) = repo_with_an_old_secret();
-    repo.write(
+    // History is judged by the committed baseline.
+    repo.commit_file(
         BASELINE,
         "{\n  \"version\": 1,\n  \"findings\": [oops]\n}\n",
+        "broken baseline",
     );
     let out = repo.leakgate(&["scan", "--history"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        text(&out).contains(".leakgate-baseline.json:3:"),
+        text(&out).contains(".leakgate-baseline.json (committed in ")
+            && text(&out).contains("):3:"),
         "{}",
         text(&out)
     );

@@ -223,7 +223,8 @@ fn files_over_max_file_size_are_listed_as_skipped_not_scanned() {
 #[test]
 fn history_scans_list_files_over_max_file_size_and_lfs_pointers_as_skipped() {
     let repo = TestRepo::new();
-    repo.write(".leakgate.toml", "[scan]\nmax_file_size = \"1KB\"\n");
+    // History is judged by committed config.
+    repo.stage(".leakgate.toml", "[scan]\nmax_file_size = \"1KB\"\n");
     let big = format!("{}\nkey = {AWS_KEY_ID}\n", "x".repeat(2000));
     repo.stage("big.txt", &big);
     repo.stage("model.bin", LFS_POINTER);

@@ -214,9 +214,11 @@ fn an_allowlist_naming_the_commit_allows_its_findings_in_history_only() {
         "vendor",
     );
     let later = repo.commit_file("app/keys.txt", &format!("T = \"{GITHUB_TOKEN}\"\n"), "app");
-    repo.write(
+    // History is judged by the committed config.
+    repo.commit_file(
         ".leakgate.toml",
         &format!("[[allowlists]]\ncommits = [\"{}\"]\n", &vendored[..10]),
+        "config",
     );
     let out = repo.leakgate(&["scan", "--history", "--format", "json"]);
     let found = findings(&out);
@@ -229,9 +231,10 @@ fn a_gitleaksignore_entry_with_a_commit_ignores_that_finding_in_history() {
     let repo = TestRepo::new();
     let added = repo.commit_file("k.py", &format!("K = \"{AWS_KEY_ID}\"\n"), "leak");
     assert_eq!(repo.leakgate(&["scan", "--history"]).status.code(), Some(1));
-    repo.write(
+    repo.commit_file(
         ".gitleaksignore",
         &format!("{added}:k.py:aws-access-key-id:1\n"),
+        "ignore",
     );
     assert_passed(&repo.leakgate(&["scan", "--history"]));
 }

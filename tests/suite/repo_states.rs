@@ -349,22 +349,6 @@ fn an_index_pointing_at_a_missing_object_blocks_the_commit_naming_the_path() {
     assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]).trim(), "1");
 }
 
-#[test]
-fn sha256_repositories_are_refused_clearly_and_block_the_commit() {
-    let repo = TestRepo::empty_dir();
-    repo.git(&["init", "-q", "-b", "main", "--object-format=sha256"]);
-    repo.install_hook();
-    repo.stage("app.py", "x = 1\n");
-    let out = repo.leakgate(&["scan"]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    let all = text(&out);
-    assert!(all.contains("object format leakgate cannot read"), "{all}");
-    assert!(all.contains("--object-format=sha256"), "{all}");
-    assert!(!all.contains("not inside a git repository"), "{all}");
-    let all = assert_blocked_by_error(&repo.commit(&[]));
-    assert!(all.contains("the commit is blocked"), "{all}");
-}
-
 /// Every file under `dir` with its size, modification time and content.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (std::time::SystemTime, Vec<u8>)> {
     let mut files = BTreeMap::new();

@@ -10,8 +10,9 @@ use std::process::Output;
 use crate::util::*;
 
 /// Bytes a terminal could act on: C0 controls other than newline, DEL, C1
-/// controls and bidirectional overrides (as UTF-8), and invalid UTF-8.
-fn assert_no_raw_controls(bytes: &[u8], allow_colour: bool) {
+/// controls, bidirectional controls and marks (LRM, RLM, ALM), the Unicode
+/// line and paragraph separators (as UTF-8), and invalid UTF-8.
+pub fn assert_no_raw_controls(bytes: &[u8], allow_colour: bool) {
     let text = std::str::from_utf8(bytes).unwrap_or_else(|e| {
         panic!(
             "output is not UTF-8 ({e}): {:?}",
@@ -31,13 +32,26 @@ fn assert_no_raw_controls(bytes: &[u8], allow_colour: bool) {
             );
             continue;
         }
-        let dangerous = (c.is_control() && c != '\n')
-            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}');
+        let dangerous = (c.is_control() && c != '\n') || is_invisible_control(c);
         assert!(!dangerous, "raw {c:?} at byte {at} in:\n{text}");
     }
 }
 
-fn assert_output_safe(out: &Output, allow_colour: bool) {
+/// Not control characters to Rust, but they reorder or break what is shown.
+pub fn is_invisible_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{061c}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
+}
+
+pub fn assert_output_safe(out: &Output, allow_colour: bool) {
     assert_no_raw_controls(&out.stdout, allow_colour);
     assert_no_raw_controls(&out.stderr, false);
 }
@@ -65,6 +79,9 @@ const HOSTILE_NAMES: &[&[u8]] = &[
     b"bidi\xe2\x80\xaetxt.exe",
     b"c1\xc2\x9b31m.txt",
     b"cr\rover.txt",
+    b"del\x7f.txt",
+    b"alm\xd8\x9c.txt",
+    b"ls\xe2\x80\xa8ps\xe2\x80\xa9.txt",
 ];
 
 fn stage_hostile_names(repo: &TestRepo) {
@@ -90,6 +107,9 @@ fn hostile_file_names_are_printed_escaped() {
         "bidi\\u{202e}txt.exe:1:8",
         "c1\\u{9b}31m.txt:1:8",
         "cr\\rover.txt:1:8",
+        "del\\u{7f}.txt:1:8",
+        "alm\\u{61c}.txt:1:8",
+        "ls\\u{2028}ps\\u{2029}.txt:1:8",
     ] {
         assert!(plain.contains(shown), "{shown} missing from:\n{plain}");
     }

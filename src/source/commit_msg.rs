@@ -1,0 +1,161 @@
+//! The commit message a `commit-msg` hook is given (`leakgate scan
+//! --commit-msg FILE`, FILE being the hook's `$1`): the text git will
+//! commit, which is pushed and kept in history like any file.
+//!
+//! Git's own comment lines (the status and help text it puts in the
+//! editor, starting with `core.commentChar`, `#` by default) are not part
+//! of the commit, so they are blanked rather than scanned; blanked, not
+//! removed, so reported lines are the file's lines. Everything from git's
+//! scissors line on (the diff `git commit -v` shows) is dropped. With
+//! `core.commentChar = auto` the character git picked is not recorded
+//! anywhere, so every line is scanned: scanning a comment costs at most a
+//! false alarm, skipping a message line could let a secret through.
+//!
+//! A `-m` message is committed with `--cleanup=whitespace`, which keeps
+//! lines that start with the comment character. The hook cannot see which
+//! cleanup mode the commit uses, so such lines are blanked too; pre-push
+//! and history scans read the message as committed.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// Where findings in a commit message are reported: it is not a file.
+pub const LOCATION: &str = "commit message";
+
+/// The characters git chooses from for `core.commentChar = auto`.
+const AUTO_COMMENT_CHARS: &[u8] = b"#;@!$%^&|:";
+
+/// What follows the comment prefix on git's scissors line.
+const SCISSORS: &[u8] = b" ------------------------ >8 ------------------------";
+
+/// The message in `path`, as the text to scan.
+pub fn read(path: &Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read the commit message file {}", path.display()))?;
+    Ok(without_comments(&bytes, &comment_prefix()?))
+}
+
+/// How git marks a comment line in the message file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommentPrefix {
+    /// `core.commentChar` (or `core.commentString`), `#` by default.
+    Fixed(Vec<u8>),
+    /// `core.commentChar = auto`.
+    Auto,
+}
+
+/// The comment prefix git's config gives: the last `core.commentChar` or
+/// `core.commentString` set (git 2.45 made them one setting).
+pub fn comment_prefix() -> Result<CommentPrefix> {
+    let out = Command::new("git")
+        .args([
+            "config",
+            "--null",
+            "--get-regexp",
+            r"^core\.comment(char|string)$",
+        ])
+        .output()
+        .context("cannot run git to read core.commentChar")?;
+    match out.status.code() {
+        Some(0) => {}
+        // No such setting.
+        Some(1) => return Ok(CommentPrefix::Fixed(b"#".to_vec())),
+        _ => bail!(
+            "git config cannot read core.commentChar: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+    }
+    // Entries are `key\nvalue\0`.
+    let last = out
+        .stdout
+        .split(|&b| b == 0)
+        .rfind(|entry| !entry.is_empty())
+        .unwrap_or_default();
+    let value = last
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(&[][..], |at| &last[at + 1..]);
+    Ok(match value {
+        b"auto" => CommentPrefix::Auto,
+        b"" => CommentPrefix::Fixed(b"#".to_vec()),
+        prefix => CommentPrefix::Fixed(prefix.to_vec()),
+    })
+}
+
+/// `message` with comment lines blanked (each keeps its line break) and
+/// everything from the scissors line on dropped.
+pub fn without_comments(message: &[u8], prefix: &CommentPrefix) -> Vec<u8> {
+    let mut text = Vec::with_capacity(message.len());
+    for line in message.split_inclusive(|&b| b == b'\n') {
+        let content = line.strip_suffix(b"\n").unwrap_or(line);
+        let content = content.strip_suffix(b"\r").unwrap_or(content);
+        let is_scissors = |p: &[u8]| content.strip_prefix(p) == Some(SCISSORS);
+        let scissors = match prefix {
+            CommentPrefix::Fixed(p) => is_scissors(p),
+            CommentPrefix::Auto => AUTO_COMMENT_CHARS.iter().any(|c| is_scissors(&[*c])),
+        };
+        if scissors {
+            break;
+        }
+        let comment = match prefix {
+            CommentPrefix::Fixed(p) => line.starts_with(p),
+            CommentPrefix::Auto => false,
+        };
+        if comment {
+            if line.ends_with(b"\n") {
+                text.push(b'\n');
+            }
+        } else {
+            text.extend_from_slice(line);
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash() -> CommentPrefix {
+        CommentPrefix::Fixed(b"#".to_vec())
+    }
+
+    #[test]
+    fn comment_lines_are_blanked_and_keep_line_numbers() {
+        let message = b"Add the client\n\nKey: abc\n# Please enter the commit message\n#\ttoken = x\n  # indented\n";
+        assert_eq!(
+            without_comments(message, &hash()),
+            b"Add the client\n\nKey: abc\n\n\n  # indented\n"
+        );
+    }
+
+    #[test]
+    fn the_configured_comment_string_is_used() {
+        let message = b"; a comment\n# not one\n// also\n";
+        let semicolon = CommentPrefix::Fixed(b";".to_vec());
+        assert_eq!(
+            without_comments(message, &semicolon),
+            b"\n# not one\n// also\n"
+        );
+        let slashes = CommentPrefix::Fixed(b"//".to_vec());
+        assert_eq!(
+            without_comments(message, &slashes),
+            b"; a comment\n# not one\n\n"
+        );
+        // With `auto` nothing is a comment for sure.
+        assert_eq!(without_comments(message, &CommentPrefix::Auto), message);
+    }
+
+    #[test]
+    fn everything_from_the_scissors_line_on_is_dropped() {
+        let message = b"Subject\n# ------------------------ >8 ------------------------\ndiff --git a/x b/x\n+key\n";
+        assert_eq!(without_comments(message, &hash()), b"Subject\n");
+        let auto = b"Subject\n; ------------------------ >8 ------------------------\r\n+key\n";
+        assert_eq!(without_comments(auto, &CommentPrefix::Auto), b"Subject\n");
+        // Not a scissors line: different text after the prefix.
+        let other = b"Subject\n# ---- >8 ----\nbody\n";
+        assert_eq!(without_comments(other, &hash()), b"Subject\n\nbody\n");
+    }
+}

@@ -1,0 +1,111 @@
+//! How leakgate talks to git: the environment of the user's shell cannot
+//! change which index paths are scanned, names on the command line are
+//! index paths, and a file named by the pre-commit framework is scanned
+//! whole when it has no staged change.
+
+use crate::util::*;
+
+const SECRET_LINE: &str = "KEY = \"AKIAD7RGN7SS555HMTF6\"\n";
+
+/// A repository whose HEAD has `src/a.py` with a committed secret on line
+/// 1, and a staged secret on line 2.
+fn repo_with_staged_secret() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.stage("src/a.py", "x = 1\n");
+    repo.commit_unchecked("base");
+    repo.stage("src/a.py", &format!("x = 1\n{SECRET_LINE}"));
+    repo
+}
+
+#[test]
+fn pathspec_variables_in_the_environment_do_not_change_which_index_paths_are_scanned() {
+    let repo = repo_with_staged_secret();
+    for (variable, value) in [
+        ("GIT_LITERAL_PATHSPECS", "1"),
+        ("GIT_GLOB_PATHSPECS", "1"),
+        ("GIT_NOGLOB_PATHSPECS", "1"),
+        ("GIT_ICASE_PATHSPECS", "1"),
+    ] {
+        let out = repo
+            .command(leakgate_bin())
+            .env(variable, value)
+            .args(["scan", "--staged", "--", "src/a.py"])
+            .output()
+            .unwrap();
+        let all = assert_blocked_by_finding(&out);
+        assert!(all.contains("src/a.py:2:8"), "{variable}: {all}");
+    }
+}
+
+#[test]
+fn staged_names_are_index_paths_even_when_the_directory_is_now_a_symlink() {
+    let repo = repo_with_staged_secret();
+    // The working tree's `src` becomes a symlink elsewhere; the index
+    // still holds `src/a.py` with the secret.
+    std::fs::create_dir(repo.path().join("elsewhere")).unwrap();
+    std::fs::rename(repo.path().join("src"), repo.path().join("moved")).unwrap();
+    std::os::unix::fs::symlink("elsewhere", repo.path().join("src")).unwrap();
+    let out = repo.leakgate(&["scan", "--staged", "--", "src/a.py"]);
+    let all = assert_blocked_by_finding(&out);
+    assert!(all.contains("src/a.py:2:8"), "{all}");
+}
+
+#[test]
+fn pre_commit_all_files_scans_a_named_file_without_staged_changes_whole() {
+    let repo = TestRepo::new();
+    repo.stage("old.py", &format!("x = 1\n{SECRET_LINE}"));
+    repo.stage("clean.py", "y = 2\n");
+    repo.commit_unchecked("a secret committed earlier");
+    // `pre-commit run --all-files` names every tracked file; none is staged.
+    let out = repo.leakgate(&["scan", "--staged", "--", "old.py", "clean.py"]);
+    let all = assert_blocked_by_finding(&out);
+    assert!(
+        all.contains("old.py:2:8") && !all.contains("clean.py:"),
+        "{all}"
+    );
+}
+
+#[test]
+fn a_named_file_with_staged_changes_keeps_the_added_lines_rule() {
+    let repo = TestRepo::new();
+    repo.stage("old.py", &format!("x = 1\n{SECRET_LINE}"));
+    repo.commit_unchecked("a secret committed earlier");
+    repo.stage("old.py", &format!("x = 1\n{SECRET_LINE}y = 2\n"));
+    assert_passed(&repo.leakgate(&["scan", "--staged", "--", "old.py"]));
+}
+
+/// A repository with a secret committed (hooks bypassed), a bare remote,
+/// and an uncommitted `.leakgate.toml` that would allow everything.
+fn repo_with_uncommitted_loosening_config() -> (TestRepo, tempfile::TempDir) {
+    let repo = TestRepo::new();
+    let remote = repo.add_bare_remote();
+    repo.commit_file("leak.py", SECRET_LINE, "leak");
+    assert_passed(&repo.leakgate(&["install", "--hook", "all"]));
+    repo.write(".leakgate.toml", "[allowlist]\npaths = [\"**\"]\n");
+    (repo, remote)
+}
+
+#[test]
+fn pre_push_never_reads_an_uncommitted_config_that_would_allow_the_secret() {
+    let (repo, remote) = repo_with_uncommitted_loosening_config();
+    let all = assert_blocked_by_finding(&repo.push(&["-q", "origin", "main"]));
+    assert!(all.contains("leak.py:1:8"), "{all}");
+    assert_eq!(repo.remote_ref(remote.path(), "refs/heads/main"), None);
+}
+
+#[test]
+fn history_scans_never_read_an_uncommitted_config_unless_config_names_it() {
+    let (repo, _remote) = repo_with_uncommitted_loosening_config();
+    let all = assert_blocked_by_finding(&repo.leakgate(&["scan", "--history"]));
+    assert!(all.contains("leak.py:1:8"), "{all}");
+    assert_passed(&repo.leakgate(&["scan", "--history", "--config", ".leakgate.toml"]));
+}
+
+#[test]
+fn pre_push_is_judged_by_the_config_the_pushed_commits_carry() {
+    let (repo, remote) = repo_with_uncommitted_loosening_config();
+    repo.git(&["add", ".leakgate.toml"]);
+    repo.commit_unchecked("allow everything");
+    assert_passed(&repo.push(&["-q", "origin", "main"]));
+    assert!(repo.remote_ref(remote.path(), "refs/heads/main").is_some());
+}
