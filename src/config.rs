@@ -6,6 +6,7 @@
 //! config is translated into the same structures ([`gitleaks`]).
 
 pub mod gitleaks;
+pub mod ruleset;
 
 use std::path::Path;
 
@@ -13,6 +14,7 @@ use anyhow::Result;
 use serde::Deserialize;
 use toml::Spanned;
 
+pub use crate::engine::allowlist::Condition;
 use crate::rules::RuleSpec;
 /// Config files are [`SourceText`]s; the type has its own module because
 /// rules files and their checks use it too.
@@ -170,15 +172,6 @@ pub struct AllowlistSpec {
     /// kind).
     #[serde(default)]
     pub condition: Condition,
-}
-
-/// How an allowlist entry combines its conditions.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Condition {
-    #[default]
-    Or,
-    And,
 }
 
 /// A parsed config together with its text, so later validation (regexes,

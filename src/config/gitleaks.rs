@@ -16,7 +16,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{AllowlistSpec, Condition, ConfigFile, Extend, LoadedConfig, SourceText};
-use crate::finding::Finding;
+pub use crate::engine::IgnoredFinding;
 use crate::rules::{self, RuleSpec};
 
 pub const GITLEAKS_CONFIG_NAME: &str = ".gitleaks.toml";
@@ -378,34 +378,6 @@ impl Translation<'_> {
             ));
         }
         Ok(spec)
-    }
-}
-
-/// One `.gitleaksignore` entry: the finding of `rule_id` starting on `line`
-/// of `path`, in `commit` when given (history findings only).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IgnoredFinding {
-    pub commit: Option<String>,
-    pub path: String,
-    pub rule_id: String,
-    pub line: u32,
-}
-
-impl IgnoredFinding {
-    pub fn matches(&self, finding: &Finding) -> bool {
-        if finding.rule_id != self.rule_id
-            || finding.start.line != self.line
-            || finding.path.to_string_lossy() != self.path
-        {
-            return false;
-        }
-        match &self.commit {
-            None => true,
-            Some(commit) => finding
-                .commit
-                .as_ref()
-                .is_some_and(|c| c.id.eq_ignore_ascii_case(commit)),
-        }
     }
 }
 

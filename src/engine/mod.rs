@@ -24,6 +24,7 @@ pub mod check;
 pub mod drop;
 pub mod entropy;
 pub mod filters;
+pub mod ignored;
 pub mod matcher;
 pub mod prefilter;
 pub mod validate;
@@ -34,14 +35,17 @@ use std::sync::OnceLock;
 
 use anyhow::{Result, anyhow, bail};
 
-use crate::config::gitleaks::IgnoredFinding;
-use crate::config::{LoadedConfig, SourceText};
 use crate::finding::{CommitInfo, Finding, Secret};
 use crate::location::LineIndex;
 use crate::path::RepoPath;
-use crate::rules::{self, RuleSpec};
+#[cfg(test)]
+use crate::rules;
+use crate::rules::RuleSpec;
+#[cfg(test)]
+use crate::source_text::SourceText;
 use allowlist::{Allowlist, Candidate};
 pub use drop::DropReason;
+pub use ignored::IgnoredFinding;
 use matcher::RuleRegex;
 use prefilter::Prefilter;
 use regex_automata::meta::Regex as MetaRegex;
@@ -212,6 +216,17 @@ impl CompiledRule {
     }
 }
 
+/// What a config sets for an engine beyond its rules and allowlists.
+#[derive(Debug, Default)]
+pub struct Settings {
+    /// Single findings to leave out (`.gitleaksignore`).
+    pub ignored: Vec<IgnoredFinding>,
+    /// `[scan] max_file_size`.
+    pub max_file_size: Option<u64>,
+    /// What the config asked for that could not be applied.
+    pub warnings: Vec<String>,
+}
+
 /// Rules, prefilter and allowlists, built once and shared by every blob.
 pub struct Engine {
     rules: Vec<CompiledRule>,
@@ -331,84 +346,16 @@ impl Engine {
         })
     }
 
-    /// The engine a config asks for: built-in rules (unless `use_default =
-    /// false`) minus disabled ones, plus custom rules and allowlists. Every
-    /// mistake in the config is reported with its line and column.
-    pub fn from_config(config: Option<&LoadedConfig>) -> Result<Self> {
-        let Some(config) = config else {
-            return Engine::from_specs(rules::builtin_rules()?, Vec::new());
-        };
-        let file = &config.file;
-        let source = &config.source;
-        let mut specs = if file.extend.use_default {
-            rules::builtin_rules()?
-        } else {
-            Vec::new()
-        };
-        for custom in &file.rules {
-            validate_custom_rule(custom, source)?;
-        }
-        let known = |id: &str| {
-            specs.iter().any(|s: &RuleSpec| s.id() == id) || file.rules.iter().any(|s| s.id() == id)
-        };
-        for disabled in &file.extend.disabled_rules {
-            if !known(disabled.get_ref()) {
-                return Err(source.error_at(
-                    disabled.span(),
-                    &format!(
-                        "disabled_rules names an unknown rule {:?}",
-                        disabled.get_ref()
-                    ),
-                ));
-            }
-        }
-        let all_allowlists = file.allowlist.iter().chain(file.allowlists.iter());
-        let mut allowlists = Vec::new();
-        for spec in all_allowlists {
-            for rule in Allowlist::named_rules(spec) {
-                if !known(rule.get_ref()) {
-                    return Err(source.error_at(
-                        rule.span(),
-                        &format!("allowlist names an unknown rule {:?}", rule.get_ref()),
-                    ));
-                }
-            }
-            allowlists.push(Allowlist::compile(spec, source)?);
-        }
-        specs.retain(|s| {
-            !file
-                .extend
-                .disabled_rules
-                .iter()
-                .any(|d| d.get_ref() == s.id())
-        });
-        for custom in &file.rules {
-            // A custom rule with a built-in's id replaces it.
-            specs.retain(|s| s.id() != custom.id());
-            if !file
-                .extend
-                .disabled_rules
-                .iter()
-                .any(|d| d.get_ref() == custom.id())
-            {
-                specs.push(custom.clone());
-            }
-        }
-        let mut engine = Engine::from_specs(specs, allowlists)?;
-        engine.config_warnings = config.warnings.clone();
-        for entry in &config.ignored {
-            if !engine.rules.iter().any(|r| r.spec.id() == entry.rule_id) {
-                engine.config_warnings.push(format!(
-                    "an ignore entry for {}:{} names {:?}, which is not a leakgate rule, so it ignores nothing",
-                    entry.path, entry.line, entry.rule_id
-                ));
-            }
-        }
-        engine.ignored = config.ignored.clone();
-        engine.max_file_size = file.scan.max_file_size();
-        Ok(engine)
+    /// Applies what a config sets beyond rules and allowlists: single
+    /// findings to leave out, the size limit, and warnings for the report.
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.ignored = settings.ignored;
+        self.max_file_size = settings.max_file_size;
+        self.config_warnings = settings.warnings;
+        self
     }
 
+    /// The rules, in order.
     pub fn rule_specs(&self) -> impl Iterator<Item = &RuleSpec> {
         self.rules.iter().map(|r| &r.spec)
     }
@@ -872,44 +819,6 @@ fn line_excerpt(content: &[u8], line: Range<usize>, secret: &Range<usize>) -> Ra
         end -= 1;
     }
     start..end.max(start)
-}
-
-/// Checks a config's custom rule up front, so a typo is reported with its
-/// line and column instead of surfacing mid-scan.
-fn validate_custom_rule(spec: &RuleSpec, source: &SourceText) -> Result<()> {
-    if spec.id().trim().is_empty() {
-        return Err(source.error_at(spec.id.span(), "rule id must not be empty"));
-    }
-    match (&spec.regex, &spec.path) {
-        (None, None) => {
-            return Err(source.error_at(
-                spec.id.span(),
-                &format!("rule {:?} needs a regex, a path, or both", spec.id()),
-            ));
-        }
-        (Some(regex), _) => {
-            let compiled = matcher::compile(regex.get_ref())
-                .map_err(|e| source.regex_error_at(regex, "invalid regex", &e))?;
-            let groups = matcher::captures_len(&compiled);
-            if let Some(group) = spec.secret_group
-                && group >= groups
-            {
-                return Err(source.error_at(
-                    regex.span(),
-                    &format!(
-                        "secret_group = {group}, but the regex has only {} groups",
-                        groups - 1
-                    ),
-                ));
-            }
-        }
-        _ => {}
-    }
-    for path in spec.path.iter().chain(spec.path_exclude.iter()) {
-        matcher::compile_path(path.get_ref())
-            .map_err(|e| source.regex_error_at(path, "invalid path regex", &e))?;
-    }
-    Ok(())
 }
 
 /// Keeps the regions that overlap a new line: a finding must touch one, and
