@@ -6,8 +6,9 @@
 //! [`pipeline`] scans every job in parallel the same way, [`engine`] finds
 //! secrets in each one, [`finding`] holds them
 //! (and alone decides redaction), and [`report`] prints them. [`scan`] wires
-//! one scan together and applies the [`baseline`]; [`git`] runs every git
-//! command and reads objects; [`hooks`] installs the git hooks and
+//! one scan together and applies the [`baseline`]; [`config`] reads the
+//! config and assembles the rule set from [`rules`] for the engine; [`git`]
+//! runs every git command and reads objects; [`hooks`] installs the git hooks and
 //! [`doctor`] checks them; [`app`] maps commands to exit codes.
 
 pub mod app;

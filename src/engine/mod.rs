@@ -1,13 +1,22 @@
 //! The detection engine: given one blob (its path, bytes, and which lines
-//! are new), it returns the findings in it.
+//! are new), it returns the findings in it, and on request every candidate
+//! with why it was dropped ([`Engine::explain`]).
 //!
-//! Pipeline per blob: file-name rules → size limit → Git LFS pointer check
-//! → decoding (UTF-16 with a byte-order mark, see [`crate::content`]) →
-//! binary check → keyword prefilter → the triggered rules' regexes (compiled
-//! on first use) → entropy, validator and placeholder filters → allowlists
-//! and inline markers → only findings that touch a new line → a specific
-//! rule wins over a generic one → single findings the config ignores
-//! (`.gitleaksignore`).
+//! Pipeline per blob: size limit → file-name rules ([`file_names`]) → Git
+//! LFS pointer check → decoding (UTF-16 with a byte-order mark, see
+//! [`crate::content`]) → binary check → keyword prefilter ([`prefilter`]) →
+//! the triggered rules' regexes, compiled on first use ([`rule`],
+//! [`matcher`]) → per match ([`candidates`]): does it touch a new line →
+//! the value checks (entropy, format check ([`validate`]), a catch-all rule
+//! in a generated file, placeholders and non-random values ([`filters`]),
+//! stopwords, a rule for non-secrets) → allowlists and inline markers
+//! ([`allowlist`]) → per blob: other matches masked in each finding's line
+//! → a specific rule wins over a generic one → single findings the config
+//! ignores ([`ignored`]). Every drop has a named reason ([`drop`]).
+//!
+//! The engine knows nothing of config files: `crate::config::ruleset`
+//! assembles its rules, allowlists and [`Settings`]. [`check`] runs rules
+//! against their own examples.
 //!
 //! A rule whose matches provably contain one of its keywords and have a
 //! bounded length runs only around its keywords' occurrences, and only
@@ -20,43 +29,42 @@
 //! input (`fuzz/` holds the fuzz target that checks it).
 
 pub mod allowlist;
+pub mod candidates;
 pub mod check;
 pub mod drop;
 pub mod entropy;
+pub mod file_names;
 pub mod filters;
 pub mod ignored;
 pub mod matcher;
 pub mod prefilter;
+pub mod rule;
 pub mod validate;
 
-use std::cell::{Cell, OnceCell};
 use std::ops::Range;
 use std::sync::OnceLock;
 
 use anyhow::{Result, anyhow, bail};
 
-use crate::finding::{CommitInfo, Finding, Secret};
-use crate::location::LineIndex;
+use crate::finding::{CommitInfo, Finding};
 use crate::path::RepoPath;
 #[cfg(test)]
 use crate::rules;
 use crate::rules::RuleSpec;
 #[cfg(test)]
 use crate::source_text::SourceText;
-use allowlist::{Allowlist, Candidate};
+use allowlist::Allowlist;
+pub use candidates::Considered;
+use candidates::{BlobText, mask_candidates, near_new_lines, prefer_specific, record_all};
 pub use drop::DropReason;
 pub use ignored::IgnoredFinding;
-use matcher::RuleRegex;
 use prefilter::Prefilter;
 use regex_automata::meta::Regex as MetaRegex;
-use regex_automata::{Input, PatternSet};
+use rule::CompiledRule;
+pub use rule::Verdict;
 
 /// How many leading bytes git inspects to decide a blob is binary.
 const BINARY_SNIFF_LEN: usize = 8000;
-
-/// How much of a long line a finding keeps on each side of its secret, for
-/// display: a finding in a 60 MB minified line must not copy the line.
-const LINE_EXCERPT_BYTES: usize = 1024;
 
 /// Which lines of a blob are new: everything (a new file, a file on disk)
 /// or 1-based, end-exclusive ranges from a diff.
@@ -134,88 +142,6 @@ pub struct ScanOutcome {
     pub skipped: Option<SkipReason>,
 }
 
-struct CompiledRule {
-    spec: RuleSpec,
-    paths: OnceLock<Result<PathFilter, String>>,
-    regex: OnceLock<Result<RuleRegex, String>>,
-}
-
-/// A rule's `path` and `path_exclude`, compiled.
-struct PathFilter {
-    include: Option<MetaRegex>,
-    exclude: Option<MetaRegex>,
-}
-
-impl PathFilter {
-    fn compile(spec: &RuleSpec) -> Result<Self, String> {
-        let compile = |pattern: &Option<toml::Spanned<String>>, key: &str| {
-            pattern
-                .as_ref()
-                .map(|p| matcher::compile_path(p.get_ref()))
-                .transpose()
-                .map_err(|e| format!("rule {} has an invalid {key} regex: {e}", spec.id()))
-        };
-        Ok(PathFilter {
-            include: compile(&spec.path, "path")?,
-            exclude: compile(&spec.path_exclude, "path_exclude")?,
-        })
-    }
-}
-
-impl CompiledRule {
-    /// A finding of this rule in `input`: what the rule and the blob decide.
-    /// Callers fill in where it is.
-    fn finding_in(&self, input: &ScanInput, secret: &[u8]) -> Finding {
-        Finding {
-            rule_id: self.spec.id().to_string(),
-            description: self.spec.description.clone(),
-            remediation: self.spec.remediation.clone(),
-            path: input.path.clone(),
-            start: Default::default(),
-            end: Default::default(),
-            secret: Secret::new(secret),
-            line: Vec::new(),
-            secret_in_line: 0..0,
-            commit: input.commit.clone(),
-            file_rule: false,
-            hidden_in_line: Vec::new(),
-        }
-    }
-
-    /// Does the rule apply to a file at this path at all? Path regexes
-    /// compile on first use, like content regexes: a content rule's are
-    /// needed only once its keyword shows up.
-    fn applies_to(&self, path: &[u8]) -> Result<bool> {
-        if self.spec.path.is_none() && self.spec.path_exclude.is_none() {
-            return Ok(true);
-        }
-        let filter = self
-            .paths
-            .get_or_init(|| PathFilter::compile(&self.spec))
-            .as_ref()
-            .map_err(|err| anyhow!("{err}"))?;
-        Ok(filter.include.as_ref().is_none_or(|p| p.is_match(path))
-            && !filter.exclude.as_ref().is_some_and(|p| p.is_match(path)))
-    }
-
-    /// Parses the content regex on first use: most rules never see a
-    /// keyword in a typical commit, so most regexes are never parsed, and
-    /// fewer still compiled.
-    fn regex(&self) -> Result<&RuleRegex> {
-        let compiled = self.regex.get_or_init(|| {
-            let pattern = self.spec.regex.as_ref().expect("content rule has a regex");
-            RuleRegex::new(
-                pattern.get_ref(),
-                &self.spec.keywords,
-                self.spec.secret_group,
-            )
-        });
-        compiled
-            .as_ref()
-            .map_err(|err| anyhow!("rule {} has an invalid regex: {err}", self.spec.id()))
-    }
-}
-
 /// What a config sets for an engine beyond its rules and allowlists.
 #[derive(Debug, Default)]
 pub struct Settings {
@@ -247,52 +173,6 @@ pub struct Engine {
     file_names: OnceLock<Result<MetaRegex, String>>,
 }
 
-/// A candidate match inside one blob, before deduplication.
-struct Hit {
-    finding: Finding,
-    span: Range<usize>,
-    generic: bool,
-    /// Why the hit is not reported although it still claims its text, so a
-    /// catch-all rule cannot report the same secret: an allowlist or inline
-    /// marker allowed it, its format check failed (a known format that fails
-    /// its own check is not a secret, so it claims the text even against
-    /// earlier catch-all rules), or its rule recognises non-secrets.
-    claimed: Option<DropReason>,
-    /// The part of the blob the finding keeps as its line, for display.
-    excerpt: Range<usize>,
-}
-
-impl Hit {
-    /// Does the hit keep catch-all rules off its text even when they come
-    /// first? A format's verdict on its own text is stronger than a
-    /// catch-all rule's guess.
-    fn claims_text_first(&self) -> bool {
-        matches!(
-            self.claimed,
-            Some(DropReason::FormatRejected(_) | DropReason::NotSecret)
-        )
-    }
-}
-
-/// What the value checks say about a match ([`judge_value`]).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Verdict {
-    /// A secret, as far as the value shows.
-    Secret,
-    /// Not reported, but the match keeps catch-all rules off its text.
-    Claims(DropReason),
-    /// Not a secret.
-    Dropped(DropReason),
-}
-
-/// One candidate of `leakgate explain`: a match of a rule, where it is,
-/// and why it was dropped (`None`: reported).
-#[derive(Debug)]
-pub struct Considered {
-    pub finding: Finding,
-    pub dropped: Option<DropReason>,
-}
-
 impl Engine {
     /// An engine over the given rules; regexes compile lazily.
     pub fn from_specs(specs: Vec<RuleSpec>, allowlists: Vec<Allowlist>) -> Result<Self> {
@@ -304,11 +184,7 @@ impl Engine {
             if spec.regex.is_none() && spec.path.is_none() {
                 bail!("rule {} has neither a regex nor a path", spec.id());
             }
-            rules.push(CompiledRule {
-                spec,
-                paths: OnceLock::new(),
-                regex: OnceLock::new(),
-            });
+            rules.push(CompiledRule::new(spec));
         }
         let keywords: Vec<&[String]> = rules
             .iter()
@@ -543,403 +419,6 @@ impl Engine {
             findings: prefer_specific(hits, dropped),
             skipped: None,
         })
-    }
-
-    /// One regex over every file-name rule's `path`, built on first use.
-    fn file_name_regex(&self) -> Result<&MetaRegex> {
-        self.file_names
-            .get_or_init(|| {
-                let patterns: Vec<&str> = self
-                    .file_name_rules
-                    .iter()
-                    .map(|&i| {
-                        let path = self.rules[i].spec.path.as_ref();
-                        path.expect("file-name rule has a path").get_ref().as_str()
-                    })
-                    .collect();
-                matcher::compile_paths(&patterns)
-                    .map_err(|e| format!("the file-name rules' path regexes are invalid: {e}"))
-            })
-            .as_ref()
-            .map_err(|err| anyhow!("{err}"))
-    }
-
-    /// Does now the start-up work every scan needs: the file-name rules'
-    /// regex, consulted for every file. The staged scan calls it while git
-    /// lists the changes, so on a second core it costs no wall time. (Rule
-    /// regexes are not analysed here: which rules a commit triggers is not
-    /// known yet, and analysing all of them outlasts git.) Errors are left
-    /// for the scan to report.
-    pub fn warm_up(&self) {
-        if !self.file_name_rules.is_empty() {
-            let _ = self.file_name_regex();
-        }
-    }
-
-    fn match_file_names(
-        &self,
-        input: &ScanInput,
-        path_text: &str,
-        hits: &mut Vec<Hit>,
-    ) -> Result<()> {
-        if self.file_name_rules.is_empty() {
-            return Ok(());
-        }
-        let file_names = self.file_name_regex()?;
-        let mut matched = PatternSet::new(file_names.pattern_len());
-        file_names.which_overlapping_matches(&Input::new(path_text.as_bytes()), &mut matched);
-        for pattern in matched.iter() {
-            let rule = &self.rules[self.file_name_rules[pattern.as_usize()]];
-            // Rare (the path matched): now pay for the rule's own filter,
-            // which adds its `path_exclude`.
-            if !rule.applies_to(path_text.as_bytes())? {
-                continue;
-            }
-            let name = input.path.file_name();
-            let candidate = Candidate {
-                rule_id: rule.spec.id(),
-                path: path_text,
-                secret: name,
-                line: b"",
-                matched: name,
-                commit: input.commit.as_ref().map(|c| c.id.as_str()),
-            };
-            let claimed = self
-                .allowlists
-                .iter()
-                .find(|a| a.allows(&candidate))
-                .map(|a| DropReason::Allowlisted {
-                    description: a.description.clone(),
-                });
-            let start = crate::location::Position { line: 1, column: 1 };
-            hits.push(Hit {
-                finding: Finding {
-                    start,
-                    end: start,
-                    file_rule: true,
-                    ..rule.finding_in(input, name)
-                },
-                span: 0..0,
-                generic: rule.spec.generic,
-                claimed,
-                excerpt: 0..0,
-            });
-        }
-        Ok(())
-    }
-
-    /// Runs every check a regex match must pass to become a finding: a
-    /// hit (which may still be allowed or claim its text unreported), or why
-    /// it was dropped.
-    fn confirm(
-        &self,
-        rule: &CompiledRule,
-        input: &ScanInput,
-        path_text: &str,
-        text: &BlobText,
-        span: Range<usize>,
-        whole: Range<usize>,
-    ) -> Result<Hit, DropReason> {
-        let lines = text.lines();
-        let start = lines.position(span.start);
-        let end = lines.end_position(span.start, span.end);
-        if !input.added.touches(start.line, end.line) {
-            return Err(DropReason::NotOnANewLine);
-        }
-        let secret = &text.content[span.clone()];
-        let line_range = lines.line_range(span.start);
-        let before = &text.content[line_range.start..span.start];
-        let mut claimed = match rule.judge_value(path_text, secret, before) {
-            Verdict::Secret => None,
-            Verdict::Claims(reason) => Some(reason),
-            Verdict::Dropped(reason) => return Err(reason),
-        };
-        if claimed.is_none() {
-            let candidate = Candidate {
-                rule_id: rule.spec.id(),
-                path: path_text,
-                secret,
-                line: &text.content[line_range.clone()],
-                matched: &text.content[whole],
-                commit: input.commit.as_ref().map(|c| c.id.as_str()),
-            };
-            claimed = if text.has_inline_marker(line_range) {
-                Some(DropReason::InlineMarker)
-            } else {
-                self.allowlists
-                    .iter()
-                    .find(|a| a.allows(&candidate))
-                    .map(|a| DropReason::Allowlisted {
-                        description: a.description.clone(),
-                    })
-            };
-        }
-        let (finding, excerpt) = self.finding_at(rule, input, text, &span);
-        Ok(Hit {
-            finding,
-            span,
-            generic: rule.spec.generic,
-            claimed,
-            excerpt,
-        })
-    }
-
-    /// The finding a match of `rule` at `span` makes, with its place and
-    /// line, and the part of the blob it keeps as its line.
-    fn finding_at(
-        &self,
-        rule: &CompiledRule,
-        input: &ScanInput,
-        text: &BlobText,
-        span: &Range<usize>,
-    ) -> (Finding, Range<usize>) {
-        let lines = text.lines();
-        let line_range = lines.line_range(span.start);
-        let excerpt = line_excerpt(text.content, line_range, span);
-        // Clipped to the line: a secret may start at the line's `\r` or
-        // `\n` (a rule matching leading whitespace) or run past its end.
-        let in_line_start = span.start.min(excerpt.end) - excerpt.start;
-        let in_line_end = span.end.min(excerpt.end) - excerpt.start;
-        let finding = Finding {
-            start: lines.position(span.start),
-            end: lines.end_position(span.start, span.end),
-            line: text.content[excerpt.clone()].to_vec(),
-            secret_in_line: in_line_start..in_line_end.max(in_line_start),
-            ..rule.finding_in(input, &text.content[span.clone()])
-        };
-        (finding, excerpt)
-    }
-}
-
-impl CompiledRule {
-    /// The checks on a matched value itself, in order: entropy, the format
-    /// check, a catch-all rule in a generated file, placeholders, a
-    /// catch-all rule's randomness, stopwords, and whether the rule
-    /// recognises non-secrets. `before` is the text before the secret on
-    /// its line (its key), `path` the file's.
-    fn judge_value(&self, path: &str, secret: &[u8], before: &[u8]) -> Verdict {
-        let spec = &self.spec;
-        // A specific rule's threshold fits its format's alphabet; a catch-all
-        // rule's cannot, so long hex values get hex's yardstick there.
-        if let Some(min) = spec.entropy
-            && !(if spec.generic {
-                entropy::is_random_enough(secret, min)
-            } else {
-                entropy::shannon_entropy(secret) >= min
-            })
-        {
-            let entropy = entropy::shannon_entropy(secret);
-            return Verdict::Dropped(DropReason::LowEntropy { entropy, min });
-        }
-        let format = match spec.validate {
-            Some(validator) if !validate::validate(validator, secret) => {
-                return Verdict::Claims(DropReason::FormatRejected(validator));
-            }
-            Some(_) => filters::Format::Validated,
-            None if spec.distinctive => filters::Format::Distinctive,
-            None => filters::Format::Unverified,
-        };
-        if spec.generic && filters::is_generated_file(path) {
-            return Verdict::Dropped(DropReason::GeneratedFile);
-        }
-        if let Some(kind) = filters::placeholder(secret, format) {
-            return Verdict::Dropped(DropReason::Placeholder(kind));
-        }
-        if spec.generic
-            && let Some(kind) = filters::not_random(secret, before)
-        {
-            return Verdict::Dropped(DropReason::NotRandom(kind));
-        }
-        if !spec.stopwords.is_empty() {
-            // Stopwords were lowercased when the engine was built.
-            let lower = secret.to_ascii_lowercase();
-            if let Some(word) = spec
-                .stopwords
-                .iter()
-                .find(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
-            {
-                return Verdict::Dropped(DropReason::Stopword(word.clone()));
-            }
-        }
-        if spec.not_secret {
-            return Verdict::Claims(DropReason::NotSecret);
-        }
-        Verdict::Secret
-    }
-}
-
-/// One blob's text as the rules see it, and what is learnt about it while
-/// confirming matches.
-struct BlobText<'c> {
-    content: &'c [u8],
-    lines: OnceCell<LineIndex<'c>>,
-    /// Whether the line starting at this offset has an inline allow marker.
-    /// Matches on a minified file all share one huge line; this keeps each
-    /// of them from searching it again.
-    marker: Cell<Option<(usize, bool)>>,
-}
-
-impl<'c> BlobText<'c> {
-    fn new(content: &'c [u8]) -> Self {
-        BlobText {
-            content,
-            lines: OnceCell::new(),
-            marker: Cell::new(None),
-        }
-    }
-
-    fn lines(&self) -> &LineIndex<'c> {
-        self.lines.get_or_init(|| LineIndex::new(self.content))
-    }
-
-    fn has_inline_marker(&self, line: Range<usize>) -> bool {
-        if let Some((start, found)) = self.marker.get()
-            && start == line.start
-        {
-            return found;
-        }
-        let found = allowlist::has_inline_marker(&self.content[line.clone()]);
-        self.marker.set(Some((line.start, found)));
-        found
-    }
-}
-
-/// The part of a line a finding keeps for display: the whole line, or on a
-/// very long line a window around the secret cut at character boundaries.
-fn line_excerpt(content: &[u8], line: Range<usize>, secret: &Range<usize>) -> Range<usize> {
-    let continues_a_character = |i: usize| content.get(i).is_some_and(|&b| (b & 0xC0) == 0x80);
-    let mut start = line
-        .start
-        .max(secret.start.saturating_sub(LINE_EXCERPT_BYTES));
-    while start < secret.start && continues_a_character(start) {
-        start += 1;
-    }
-    let mut end = line.end.min(secret.end.saturating_add(LINE_EXCERPT_BYTES));
-    while end > secret.end && end > start && continues_a_character(end) {
-        end -= 1;
-    }
-    start..end.max(start)
-}
-
-/// Keeps the regions that overlap a new line: a finding must touch one, and
-/// its secret lies inside its region, so the others cannot yield one.
-fn near_new_lines<'c>(
-    regions: Vec<Range<usize>>,
-    added: &AddedLines,
-    lines: impl FnOnce() -> &'c LineIndex<'c>,
-) -> Vec<Range<usize>> {
-    let AddedLines::Ranges(ranges) = added else {
-        return regions;
-    };
-    let lines = lines();
-    let new_bytes: Vec<Range<usize>> = ranges
-        .iter()
-        .map(|r| lines.byte_range_of_lines(r.start, r.end))
-        .filter(|r| !r.is_empty())
-        .collect();
-    regions
-        .into_iter()
-        .filter(|region| {
-            let i = new_bytes.partition_point(|b| b.end <= region.start);
-            new_bytes.get(i).is_some_and(|b| b.start < region.end)
-        })
-        .collect()
-}
-
-/// Records on each hit where the rule matches on its displayed line lie, so
-/// reports mask every one of them, whether it is reported or not: a secret
-/// that an allowlist, the baseline or `.gitleaksignore` accepts, or that a
-/// filter dropped, is still printed beside another finding on its line.
-fn mask_candidates(hits: &mut [Hit], mut candidates: Vec<Range<usize>>) {
-    if hits.is_empty() {
-        return;
-    }
-    candidates.sort_by_key(|c| (c.start, c.end));
-    candidates.dedup();
-    let longest = candidates.iter().map(|c| c.len()).max().unwrap_or(0);
-    for hit in hits.iter_mut().filter(|h| !h.finding.file_rule) {
-        let excerpt = hit.excerpt.clone();
-        // Candidates are sorted by start, and none is longer than `longest`.
-        let from = candidates.partition_point(|c| c.start + longest <= excerpt.start);
-        hit.finding.hidden_in_line = candidates[from..]
-            .iter()
-            .take_while(|c| c.start < excerpt.end)
-            .filter(|c| c.end > excerpt.start)
-            .map(|c| {
-                c.start.max(excerpt.start) - excerpt.start..c.end.min(excerpt.end) - excerpt.start
-            })
-            .collect();
-    }
-}
-
-/// Drops a generic rule's hit where a specific rule matched overlapping
-/// text (even if that match was allowed or failed its format check), and
-/// repeated hits of one span, keeping the first rule's; then drops claimed
-/// hits (allowed, rejected, not secret), and file-name hits in a file whose
-/// content already has a finding (the content finding says which secret to
-/// rotate). With `dropped`, records each dropped hit and why.
-fn prefer_specific(mut hits: Vec<Hit>, mut dropped: Option<&mut Vec<Considered>>) -> Vec<Finding> {
-    hits.sort_by_key(|h| (h.generic && !h.claims_text_first(), h.span.start));
-    let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
-    for hit in hits {
-        let overlaps = |k: &Hit| {
-            k.finding.file_rule == hit.finding.file_rule
-                && k.span.start < hit.span.end.max(hit.span.start + 1)
-                && hit.span.start < k.span.end.max(k.span.start + 1)
-        };
-        let earlier = kept.iter().find(|k| {
-            (k.span == hit.span
-                && k.finding.file_rule == hit.finding.file_rule
-                && !hit.finding.file_rule)
-                || (hit.generic && !hit.finding.file_rule && overlaps(k))
-        });
-        match earlier {
-            None => kept.push(hit),
-            Some(earlier) => {
-                let rule = earlier.finding.rule_id.clone();
-                let reason = if hit.generic && !earlier.generic {
-                    DropReason::SpecificRuleWins { rule }
-                } else {
-                    DropReason::SameTextAsRule { rule }
-                };
-                record(&mut dropped, hit.finding, reason);
-            }
-        }
-    }
-    let (claimed, mut kept): (Vec<Hit>, Vec<Hit>) =
-        kept.into_iter().partition(|h| h.claimed.is_some());
-    for hit in claimed {
-        let reason = hit.claimed.expect("partitioned on a claim");
-        record(&mut dropped, hit.finding, reason);
-    }
-    if kept.iter().any(|h| !h.finding.file_rule) {
-        let (files, content): (Vec<Hit>, Vec<Hit>) =
-            kept.into_iter().partition(|h| h.finding.file_rule);
-        kept = content;
-        let files = files.into_iter().map(|h| h.finding).collect();
-        record_all(&mut dropped, files, DropReason::ContentFindingInFile);
-    }
-    kept.into_iter().map(|h| h.finding).collect()
-}
-
-/// Notes a dropped finding, when the caller asked for them.
-fn record(dropped: &mut Option<&mut Vec<Considered>>, finding: Finding, reason: DropReason) {
-    if let Some(dropped) = dropped.as_deref_mut() {
-        dropped.push(Considered {
-            finding,
-            dropped: Some(reason),
-        });
-    }
-}
-
-/// Notes several findings dropped for one reason.
-fn record_all(
-    dropped: &mut Option<&mut Vec<Considered>>,
-    findings: Vec<Finding>,
-    reason: DropReason,
-) {
-    for finding in findings {
-        record(dropped, finding, reason.clone());
     }
 }
 
