@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds and installs leakgate, then installs its pre-commit and pre-push
-# hooks into a repository: the one given as the first argument, else the one this is run
+# Builds and installs leakgate, then installs its pre-commit, commit-msg and
+# pre-push hooks into a repository: the one given as the first argument, else the one this is run
 # from. Usage: ./install.sh [REPO]
 set -euo pipefail
 
@@ -12,10 +12,14 @@ if ! command -v cargo >/dev/null 2>&1; then
     exit 1
 fi
 
-echo "==> building and installing leakgate (cargo install --locked)"
-cargo install --path "$here" --locked --force --quiet
+# Where cargo installs binaries: CARGO_INSTALL_ROOT when set, else
+# CARGO_HOME, else ~/.cargo. It is passed to cargo as --root, so the binary
+# is exactly where this script then looks for it.
+root="${CARGO_INSTALL_ROOT:-${CARGO_HOME:-$HOME/.cargo}}"
+echo "==> building and installing leakgate into $root/bin (cargo install --locked)"
+cargo install --path "$here" --root "$root" --locked --force --quiet
 
-bin_dir="${CARGO_HOME:-$HOME/.cargo}/bin"
+bin_dir="$root/bin"
 leakgate="$bin_dir/leakgate"
 if [ ! -x "$leakgate" ]; then
     echo "install.sh: cargo install did not produce $leakgate" >&2
@@ -23,7 +27,7 @@ if [ ! -x "$leakgate" ]; then
 fi
 case ":$PATH:" in
     *":$bin_dir:"*) ;;
-    *) echo "note: $bin_dir is not on PATH; the hook finds leakgate there anyway, but add it to PATH to run leakgate yourself" ;;
+    *) echo "note: $bin_dir is not on PATH; the hooks find leakgate there anyway, but add it to PATH to run leakgate yourself" ;;
 esac
 
 if ! git -C "$target" rev-parse --git-dir >/dev/null 2>&1; then
@@ -32,6 +36,6 @@ if ! git -C "$target" rev-parse --git-dir >/dev/null 2>&1; then
     exit 1
 fi
 
-echo "==> installing the pre-commit and pre-push hooks into $(cd "$target" && git rev-parse --show-toplevel)"
+echo "==> installing the pre-commit, commit-msg and pre-push hooks into $(cd "$target" && git rev-parse --show-toplevel)"
 (cd "$target" && "$leakgate" install --hook all)
 echo "==> done: commits and pushes in that repository are now scanned for secrets ($("$leakgate" --version))"

@@ -57,6 +57,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             say(&format!("leakgate: {}", escape_lines_for_terminal(&done)))?;
             Ok(ExitCode::from(EXIT_CLEAN))
         }
+        Command::HookHandshake => {
+            say(hooks::HANDSHAKE)?;
+            Ok(ExitCode::from(EXIT_CLEAN))
+        }
         Command::Rules { action, config } => rules_command(action, config),
         Command::Explain(args) => explain_command(args),
         Command::Baseline(args) => baseline_command(args),
@@ -74,6 +78,23 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn scan_command(args: ScanArgs) -> Result<ExitCode> {
+    if args.staged {
+        // Every argument after --staged is a file name; an option written
+        // there (an old hook config) is not applied, and must not go unsaid.
+        let options: Vec<String> = args
+            .paths
+            .iter()
+            .filter(|p| p.as_os_str().as_encoded_bytes().starts_with(b"-") && !p.exists())
+            .map(|p| escape_for_terminal(p.as_os_str().as_encoded_bytes()))
+            .collect();
+        if !options.is_empty() {
+            print_warnings(&[format!(
+                "{} after --staged read as file name(s), not options, and no such file exists; \
+                 put options before --staged",
+                options.join(" ")
+            )]);
+        }
+    }
     let target = if let Some(file) = &args.commit_msg {
         Target::CommitMessage(file.clone())
     } else if let Some(remote) = &args.pre_push {
@@ -99,6 +120,21 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
     } else {
         Target::Files(args.paths)
     };
+    if args.format == Format::GitFilterRepo {
+        // The replacements file holds every secret in full.
+        if args.report_path.is_none() {
+            bail!(
+                "--format git-filter-repo writes every secret in full, so it is only written to a file: \
+                 add --report-path FILE (outside the repository), never to a terminal or a CI log"
+            );
+        }
+        if !args.no_redact {
+            bail!(
+                "--format git-filter-repo needs --no-redact: git filter-repo must match each secret exactly, \
+                 so the file holds them in full"
+            );
+        }
+    }
     let report = scan::run(&ScanRequest {
         target,
         config: args.config,
@@ -113,6 +149,9 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
         // report on stdout carries it as a field, and this tells the user.
         print_warnings(&[report::NO_RULES_RAN.to_string()]);
     }
+    if args.verbose {
+        print_warnings(&report.warning_details);
+    }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -125,6 +164,12 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
         reveal: args.no_redact,
         color,
     };
+    // The replacements file is the one place its secrets go: the terminal
+    // (or CI log) gets the redacted human report.
+    let terminal_options = ReportOptions {
+        reveal: args.no_redact && args.format != Format::GitFilterRepo,
+        ..options
+    };
     let terminal_format = match &args.report_path {
         Some(path) => {
             write_report_file(&report, args.format, options, path)?;
@@ -133,7 +178,7 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
         None => args.format,
     };
     let mut stdout = std::io::stdout().lock();
-    report::write(&report, terminal_format, options, &mut stdout)
+    report::write(&report, terminal_format, terminal_options, &mut stdout)
         .and_then(|()| stdout.flush().map_err(Into::into))
         .context("cannot write the report to standard output, so nobody saw what the scan found")?;
     Ok(ExitCode::from(if report.findings.is_empty() {
@@ -158,6 +203,23 @@ fn print_warnings(warnings: &[String]) {
     }
 }
 
+/// A report file; one that holds secrets in full (`--no-redact`) is
+/// readable and writable by its owner only, whether new or replaced.
+fn create_report_file(path: &std::path::Path, secrets: bool) -> std::io::Result<std::fs::File> {
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if secrets {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        open.mode(0o600);
+        let file = open.open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        return Ok(file);
+    }
+    let _ = secrets;
+    open.open(path)
+}
+
 /// `--report-path`: the report in the chosen format, never coloured.
 fn write_report_file(
     report: &scan::ScanReport,
@@ -169,7 +231,7 @@ fn write_report_file(
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create the directory {}", parent.display()))?;
     }
-    let file = std::fs::File::create(path)
+    let file = create_report_file(path, options.reveal)
         .with_context(|| format!("cannot create the report file {}", path.display()))?;
     let mut out = std::io::BufWriter::new(file);
     let options = ReportOptions {
@@ -303,6 +365,50 @@ fn explain_command(args: ExplainArgs) -> Result<ExitCode> {
     }))
 }
 
+/// `  reason: …` for an entry that has one, escaped (the file is
+/// committed to the repository, so its text is untrusted).
+fn reason_note(entry: &crate::baseline::BaselineEntry) -> String {
+    entry
+        .reason
+        .as_ref()
+        .map(|r| format!("  reason: {}", escape_for_terminal(r.as_bytes())))
+        .unwrap_or_default()
+}
+
+/// `leakgate baseline --list`: every entry, one per line, with its reason.
+fn list_baseline(path: &std::path::Path) -> Result<ExitCode> {
+    let baseline = Baseline::read(path)?;
+    let mut out = std::io::stdout().lock();
+    for entry in baseline.entries() {
+        let commit = entry
+            .commit
+            .as_ref()
+            .map(|c| {
+                let short: String = c.chars().take(12).collect();
+                format!(" in commit {}", escape_for_terminal(short.as_bytes()))
+            })
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{}:{}  {}{commit}{}",
+            escape_for_terminal(entry.path.as_bytes()),
+            entry.line,
+            escape_for_terminal(entry.rule_id.as_bytes()),
+            match &entry.reason {
+                Some(_) => reason_note(entry),
+                None => "  (no reason recorded)".to_string(),
+            }
+        )?;
+    }
+    writeln!(
+        out,
+        "leakgate: {} accepted finding(s) in {}",
+        baseline.entries().len(),
+        path.display()
+    )?;
+    Ok(ExitCode::from(EXIT_CLEAN))
+}
+
 /// `leakgate baseline`: records the findings in history (all refs), or with
 /// `--check` lists entries that match nothing any more (exit 1 if any).
 fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
@@ -318,6 +424,12 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
             top.join(BASELINE_FILE_NAME)
         }
     };
+    if args.list {
+        return list_baseline(&path);
+    }
+    if args.reason.as_deref().is_some_and(|r| r.trim().is_empty()) {
+        bail!("--reason needs some text: say why these findings are accepted");
+    }
     let existing = if args.check {
         Some(Baseline::read(&path)?)
     } else {
@@ -332,7 +444,10 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
     let commits = report.commits.unwrap_or(0);
     let mut out = std::io::stdout().lock();
     let Some(existing) = existing else {
-        let baseline = Baseline::from_findings(&report.findings);
+        // Re-recording keeps the reasons entries already had.
+        let previous = path.is_file().then(|| Baseline::read(&path)).transpose()?;
+        let baseline =
+            Baseline::from_findings(&report.findings, previous.as_ref(), args.reason.as_deref());
         baseline.write(&path)?;
         writeln!(
             out,
@@ -357,7 +472,7 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
     for entry in &stale {
         writeln!(
             out,
-            "stale: {}  {}  fingerprint {} (recorded at line {}{})",
+            "stale: {}  {}  fingerprint {} (recorded at line {}{}){}",
             escape_for_terminal(entry.path.as_bytes()),
             // A baseline file is committed to the repository: untrusted.
             escape_for_terminal(entry.rule_id.as_bytes()),
@@ -370,7 +485,8 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
                     let short: String = c.chars().take(12).collect();
                     format!(" of commit {}", escape_for_terminal(short.as_bytes()))
                 })
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            reason_note(entry)
         )?;
     }
     if unrecorded > 0 {

@@ -2,14 +2,21 @@
 //! already in its history when it adopts leakgate), recorded in
 //! `.leakgate-baseline.json` so every scan can ignore them.
 //!
-//! Entries are keyed by fingerprint (rule, path and a hash of the secret,
-//! see [`Finding::fingerprint`]), never by line: moving a line does not
-//! change the file, and a different secret on the same line is never hidden.
+//! An entry accepts a finding with the same rule and secret (compared by
+//! hash) that is either in the same file or on a line with the same
+//! content: moving a line within its file, or the file itself (`git mv`),
+//! keeps the finding accepted in every scan mode, while the same secret
+//! pasted somewhere new is reported, and a different secret on the same
+//! line is never hidden. Entries written before the secret and line hashes
+//! existed match by fingerprint (rule, path and secret, see
+//! [`Finding::fingerprint`]).
+//!
 //! The file never holds a secret, not even redacted: only the rule, path,
-//! fingerprint, and where it was first seen, for the humans reading it.
-//! This module reads, writes and matches baselines; it does not scan.
+//! hashes, where it was first seen and why it was accepted, for the humans
+//! reading it. This module reads, writes and matches baselines; it does not
+//! scan.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -23,7 +30,8 @@ pub const BASELINE_FILE_NAME: &str = ".leakgate-baseline.json";
 const BASELINE_VERSION: u32 = 1;
 
 const ABOUT: &str = "Findings accepted by `leakgate baseline`; every leakgate scan ignores them. \
-     Entries are fingerprints of rule, path and secret (no secrets are stored). \
+     Entries hold hashes of rule, path, secret and line (no secrets are stored). \
+     `leakgate baseline --list` shows them with their reasons; \
      `leakgate baseline --check` lists entries that no longer match anything.";
 
 /// One accepted finding.
@@ -32,11 +40,83 @@ pub struct BaselineEntry {
     pub fingerprint: String,
     pub rule_id: String,
     pub path: String,
+    /// Hash of the rule and the secret ([`secret_key`]): what an entry
+    /// must share with a finding wherever the finding is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_hash: Option<String>,
+    /// Hash of the line the secret is on, trimmed ([`line_key`]): finds
+    /// the finding again after its file was renamed or moved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_hash: Option<String>,
     /// The commit that introduced it, when it came from history.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
     /// Where it was when recorded (for people; matching ignores it).
     pub line: u32,
+    /// Why it was accepted (`leakgate baseline --reason`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl BaselineEntry {
+    /// Does this entry accept `finding`? Same rule and secret, and the same
+    /// file or the same line content; an entry without hashes (an older
+    /// file) by fingerprint.
+    pub fn matches(&self, finding: &Finding) -> bool {
+        if self.fingerprint == finding.fingerprint() {
+            return true;
+        }
+        let Some(secret) = &self.value_hash else {
+            return false;
+        };
+        *secret == secret_key(finding)
+            && (self.path == finding.path.to_string_lossy()
+                || self.line_hash.as_deref() == Some(line_key(finding).as_str()))
+    }
+}
+
+/// Is `finding` a commit id or hash in a file that records accepted
+/// findings (a baseline, or gitleaks' `.gitleaksignore`)? Such files are
+/// lists of commit ids, fingerprints and hashes that rules which take any
+/// long hex run for a token (near a word such as "cloudflare" in a path)
+/// would report; a secret that is not plain hex is still reported there.
+pub fn is_bookkeeping_id(finding: &Finding) -> bool {
+    let name = finding
+        .path
+        .as_bytes()
+        .rsplit(|&b| b == b'/')
+        .next()
+        .unwrap_or(b"");
+    let bookkeeping = name == BASELINE_FILE_NAME.as_bytes() || name == b".gitleaksignore";
+    let secret = finding.secret.expose();
+    bookkeeping && !secret.is_empty() && secret.iter().all(u8::is_ascii_hexdigit)
+}
+
+/// Hash of a finding's rule and secret.
+pub fn secret_key(finding: &Finding) -> String {
+    short_hash(&[
+        finding.rule_id.as_bytes(),
+        finding.secret.digest_hex().as_bytes(),
+    ])
+}
+
+/// Hash of the line a finding is on, without surrounding whitespace (a
+/// move can re-indent it).
+pub fn line_key(finding: &Finding) -> String {
+    short_hash(&[finding.line.trim_ascii()])
+}
+
+fn short_hash(parts: &[&[u8]]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+        hasher.update([0]);
+    }
+    hasher.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -51,21 +131,36 @@ struct BaselineFile {
 #[derive(Debug, Default)]
 pub struct Baseline {
     entries: Vec<BaselineEntry>,
+    /// Entries by secret key, for matching; entries without one are
+    /// matched by fingerprint through `fingerprints`.
+    by_secret: HashMap<String, Vec<usize>>,
     fingerprints: HashSet<String>,
 }
 
 impl Baseline {
     /// A baseline that accepts exactly these findings (one entry per
     /// fingerprint, in a stable order so re-recording does not churn).
-    pub fn from_findings(findings: &[Finding]) -> Self {
+    /// An entry keeps the reason `previous` gave the finding, else gets
+    /// `reason`.
+    pub fn from_findings(
+        findings: &[Finding],
+        previous: Option<&Baseline>,
+        reason: Option<&str>,
+    ) -> Self {
         let mut entries: Vec<BaselineEntry> = findings
             .iter()
             .map(|f| BaselineEntry {
                 fingerprint: f.fingerprint(),
                 rule_id: f.rule_id.clone(),
                 path: f.path.to_string_lossy(),
+                value_hash: Some(secret_key(f)),
+                line_hash: Some(line_key(f)),
                 commit: f.commit.as_ref().map(|c| c.id.clone()),
                 line: f.start.line,
+                reason: previous
+                    .and_then(|p| p.accepting(f))
+                    .and_then(|e| e.reason.clone())
+                    .or_else(|| reason.map(str::to_string)),
             })
             .collect();
         // Findings arrive sorted by path and line, so the first entry of a
@@ -80,10 +175,33 @@ impl Baseline {
 
     fn from_entries(entries: Vec<BaselineEntry>) -> Self {
         let fingerprints = entries.iter().map(|e| e.fingerprint.clone()).collect();
+        let mut by_secret: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, entry) in entries.iter().enumerate() {
+            if let Some(secret) = &entry.value_hash {
+                by_secret.entry(secret.clone()).or_default().push(i);
+            }
+        }
         Baseline {
             entries,
+            by_secret,
             fingerprints,
         }
+    }
+
+    /// The entry that accepts `finding`, if any.
+    pub fn accepting(&self, finding: &Finding) -> Option<&BaselineEntry> {
+        let candidates = self.by_secret.get(&secret_key(finding));
+        candidates
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.entries[i])
+            .find(|e| e.matches(finding))
+            .or_else(|| {
+                self.fingerprints
+                    .contains(&finding.fingerprint())
+                    .then(|| self.entries.iter().find(|e| e.matches(finding)))
+                    .flatten()
+            })
     }
 
     /// Parses a baseline file's bytes; `name` is used in errors.
@@ -114,16 +232,17 @@ impl Baseline {
         Baseline::parse(&path.display().to_string(), &bytes)
     }
 
-    /// The file's text: pretty JSON, one field per line, ending in a newline.
+    /// The file's text: pretty JSON, one field per line, ending in a newline,
+    /// with terminal and bidi controls in paths escaped as the reports do.
     pub fn to_json(&self) -> String {
         let file = BaselineFile {
             version: BASELINE_VERSION,
             about: ABOUT.to_string(),
             findings: self.entries.clone(),
         };
-        let mut text = serde_json::to_string_pretty(&file).expect("a baseline serializes");
-        text.push('\n');
-        text
+        let mut text = Vec::new();
+        crate::report::json::write_json(&mut text, &file).expect("a baseline serializes");
+        String::from_utf8(text).expect("JSON is UTF-8")
     }
 
     pub fn write(&self, path: &Path) -> Result<()> {
@@ -136,7 +255,7 @@ impl Baseline {
     }
 
     pub fn accepts(&self, finding: &Finding) -> bool {
-        self.fingerprints.contains(&finding.fingerprint())
+        self.accepting(finding).is_some()
     }
 
     /// Removes accepted findings; returns how many were removed.
@@ -148,10 +267,9 @@ impl Baseline {
 
     /// Entries that match none of `findings`.
     pub fn stale(&self, findings: &[Finding]) -> Vec<&BaselineEntry> {
-        let current: HashSet<String> = findings.iter().map(Finding::fingerprint).collect();
         self.entries
             .iter()
-            .filter(|e| !current.contains(&e.fingerprint))
+            .filter(|e| !findings.iter().any(|f| e.matches(f)))
             .collect()
     }
 }
@@ -184,14 +302,19 @@ mod tests {
     #[test]
     fn a_baseline_matches_by_fingerprint_not_line_and_stores_no_secret() {
         let secret = "AKIAD7RGN7SS555HMTF6"; // leakgate:allow (fake key)
-        let baseline = Baseline::from_findings(&[finding("a.env", 3, secret)]);
+        let baseline = Baseline::from_findings(&[finding("a.env", 3, secret)], None, None);
         let text = baseline.to_json();
         assert!(!text.contains(secret) && !text.contains("AKIA"), "{text}");
         let loaded = Baseline::parse("b.json", text.as_bytes()).unwrap();
         assert!(loaded.accepts(&finding("a.env", 40, secret)));
         let other = "AKIAD7RGN7SS555HMTF7"; // leakgate:allow (fake key)
         assert!(!loaded.accepts(&finding("a.env", 3, other)));
-        assert!(!loaded.accepts(&finding("b.env", 3, secret)));
+        // Another file with another line: the secret pasted somewhere new.
+        let mut elsewhere = finding("b.env", 3, secret);
+        elsewhere.line = format!("KEY={secret}").into_bytes();
+        assert!(!loaded.accepts(&elsewhere));
+        // The same line in a renamed file.
+        assert!(loaded.accepts(&finding("moved/a.env", 9, secret)));
         assert_eq!(loaded.to_json(), text);
     }
 

@@ -52,19 +52,25 @@ pub fn staged_names_are_paths(mut args: Vec<OsString>) -> Vec<OsString> {
 pub enum Command {
     /// Scan the staged changes (the default), or files and directories on disk.
     Scan(ScanArgs),
-    /// Install leakgate's hook where git runs hooks for this repository.
+    /// Install leakgate's hooks where git runs hooks for this repository
+    /// (pre-commit and commit-msg; pre-receive in a bare repository).
     Install {
-        #[arg(long, value_enum, default_value = "pre-commit")]
-        hook: HookChoice,
+        #[arg(long, value_enum)]
+        hook: Option<HookChoice>,
         /// Replace an existing hook instead of chaining it (it is kept aside).
         #[arg(long)]
         force: bool,
     },
-    /// Remove leakgate's hook and restore the one it replaced.
+    /// Remove leakgate's hooks (all of them unless --hook names one) and
+    /// restore the ones they replaced.
     Uninstall {
-        #[arg(long, value_enum, default_value = "pre-commit")]
-        hook: HookChoice,
+        #[arg(long, value_enum)]
+        hook: Option<HookChoice>,
     },
+    /// Prints a fixed token: how the hooks tell a working leakgate binary
+    /// from an empty, truncated or foreign file of the same name.
+    #[command(hide = true)]
+    HookHandshake,
     /// Record the findings in history as accepted, in .leakgate-baseline.json.
     Baseline(BaselineArgs),
     /// Check that leakgate protects this repository, and say how to fix what does not.
@@ -144,6 +150,9 @@ pub struct ScanArgs {
     /// Print secrets in full instead of redacted.
     #[arg(long)]
     pub no_redact: bool,
+    /// List each item that a warning only counts.
+    #[arg(long, short)]
+    pub verbose: bool,
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
 }
@@ -167,8 +176,14 @@ pub struct BaselineArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// Do not write: list baseline entries that no longer match any finding in history.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "list")]
     pub check: bool,
+    /// Do not scan: list the baseline's entries with the reason each was accepted.
+    #[arg(long)]
+    pub list: bool,
+    /// Why the findings are accepted, stored with each new entry and shown by --list.
+    #[arg(long, value_name = "TEXT", conflicts_with_all = ["check", "list"])]
+    pub reason: Option<String>,
     /// Use this config instead of the repository's .leakgate.toml.
     #[arg(long)]
     pub config: Option<PathBuf>,

@@ -184,6 +184,9 @@ pub struct LoadedConfig {
     pub warnings: Vec<String>,
     /// Single findings to leave out (`.gitleaksignore`).
     pub ignored: Vec<gitleaks::IgnoredFinding>,
+    /// What the summary lines among `warnings` sum up, one line each;
+    /// shown with `--verbose`.
+    pub warning_details: Vec<String>,
 }
 
 impl LoadedConfig {
@@ -194,6 +197,7 @@ impl LoadedConfig {
             file,
             warnings: Vec::new(),
             ignored: Vec::new(),
+            warning_details: Vec::new(),
         })
     }
 
@@ -204,6 +208,7 @@ impl LoadedConfig {
             file: ConfigFile::default(),
             warnings: Vec::new(),
             ignored: Vec::new(),
+            warning_details: Vec::new(),
         }
     }
 
@@ -221,9 +226,19 @@ impl LoadedConfig {
 
     /// Adds the entries of a `.gitleaksignore`.
     pub fn add_gitleaks_ignore(&mut self, source: &SourceText) {
-        let (entries, warnings) = gitleaks::parse_ignore(source);
+        let (entries, malformed) = gitleaks::parse_ignore(source);
         self.ignored.extend(entries);
-        self.warnings.extend(warnings);
+        match malformed.len() {
+            0 => {}
+            1 => self.warnings.extend(malformed),
+            n => {
+                self.warnings.push(format!(
+                    "{}: {n} lines are not gitleaks fingerprints (file:rule-id:line or commit:file:rule-id:line) and ignore nothing; --verbose lists them",
+                    source.name
+                ));
+                self.warning_details.extend(malformed);
+            }
+        }
     }
 }
 

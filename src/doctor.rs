@@ -4,8 +4,11 @@
 //! `.env` and private key files out; and history holds no secrets the
 //! baseline has not accepted.
 //!
-//! Every problem comes with the command that fixes it. Doctor only looks:
-//! it never changes hooks, config, files or refs.
+//! Every finding is either a problem (the scan does not run, or history
+//! holds secrets: exit 1) or a recommendation (protection that would be
+//! better, such as a `.gitignore` entry or the pre-push hook: exit 0), and
+//! each comes with the command that fixes it. Doctor only looks: it never
+//! changes hooks, config, files or refs.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,11 +25,38 @@ use crate::source::history::CommitSelection;
 /// The outcome of one check.
 enum Status {
     Ok(String),
+    /// leakgate does not protect the repository as it should: exit 1.
     Problem {
         what: String,
         /// Shell commands that fix it, in order.
         fixes: Vec<String>,
     },
+    /// Protection would be better, but nothing gets through: exit 0.
+    Advice {
+        what: String,
+        /// Shell commands that follow the advice, in order.
+        fixes: Vec<String>,
+    },
+}
+
+/// How many items of a list a check prints, one per line.
+const LIST_LIMIT: usize = 5;
+
+/// The items one per line, indented, at most [`LIST_LIMIT`] of them and a
+/// count of the rest.
+fn list(items: &[String]) -> String {
+    let mut out = String::new();
+    for item in items.iter().take(LIST_LIMIT) {
+        out.push_str("\n             ");
+        out.push_str(item);
+    }
+    if items.len() > LIST_LIMIT {
+        out.push_str(&format!(
+            "\n             and {} more",
+            items.len() - LIST_LIMIT
+        ));
+    }
+    out
 }
 
 struct Check {
@@ -43,15 +73,19 @@ pub fn run(config: Option<PathBuf>, out: &mut dyn Write) -> Result<bool> {
         status: hooks_path_status(&hooks_dir)?,
     }];
     let mut any_ours = false;
-    for kind in HookKind::ALL {
+    let kinds: &[HookKind] = if repo.workdir().is_none() {
+        &[HookKind::PreReceive]
+    } else {
+        &HookKind::CLIENT
+    };
+    for &kind in kinds {
         let path = hooks_dir.join(kind.file_name());
         any_ours |= hooks::is_ours(&path);
-        let status = match managers::detect(&hooks_dir, kind.file_name(), repo.workdir()) {
-            Ok(Some(manager)) => {
-                any_ours = true;
-                managed_hook_status(kind, &manager)
+        let status = match client_hook_status(kind, &hooks_dir, repo.workdir()) {
+            Ok((status, managed)) => {
+                any_ours |= managed;
+                weigh(kind, status)
             }
-            Ok(None) => hook_status(kind, &path),
             Err(err) => Status::Problem {
                 what: format!("{err:#}"),
                 fixes: Vec::new(),
@@ -85,25 +119,39 @@ pub fn run(config: Option<PathBuf>, out: &mut dyn Write) -> Result<bool> {
     // Paths, config values and hook contents come from the repository.
     let safe = crate::path::escape_lines_for_terminal;
     writeln!(out, "leakgate doctor: {}", safe(top.trim_end_matches('/')))?;
-    let mut problems = 0;
+    let (mut problems, mut advice) = (0, 0);
     for check in &checks {
-        match &check.status {
-            Status::Ok(note) => writeln!(out, "  ok       {}: {}", check.name, safe(note))?,
+        let (label, what, fixes) = match &check.status {
+            Status::Ok(note) => {
+                writeln!(out, "  ok       {}: {}", check.name, safe(note))?;
+                continue;
+            }
             Status::Problem { what, fixes } => {
                 problems += 1;
-                writeln!(out, "  PROBLEM  {}: {}", check.name, safe(what))?;
-                for fix in fixes {
-                    writeln!(out, "           fix: {}", safe(fix))?;
-                }
+                ("PROBLEM", what, fixes)
             }
+            Status::Advice { what, fixes } => {
+                advice += 1;
+                ("advice ", what, fixes)
+            }
+        };
+        writeln!(out, "  {label}  {}: {}", check.name, safe(what))?;
+        for fix in fixes {
+            writeln!(out, "           fix: {}", safe(fix))?;
         }
     }
+    let recommended = match advice {
+        0 => String::new(),
+        n => format!(
+            "; {n} recommendation(s) (\"advice\": worth doing, but nothing gets through without it)"
+        ),
+    };
     if problems == 0 {
-        writeln!(out, "leakgate: all checks passed")?;
+        writeln!(out, "leakgate: all checks passed{recommended}")?;
     } else {
         writeln!(
             out,
-            "leakgate: {problems} problem(s); run the fix commands above, then `leakgate doctor` again"
+            "leakgate: {problems} problem(s){recommended}; run the fix commands above, then `leakgate doctor` again"
         )?;
     }
     Ok(problems == 0)
@@ -126,7 +174,7 @@ fn hooks_path_status(dir: &Path) -> Result<Status> {
             dir.display()
         )));
     }
-    let ours_there = HookKind::ALL
+    let ours_there = [HookKind::PreCommit]
         .iter()
         .all(|kind| hooks::is_ours(&dir.join(kind.file_name())));
     if ours_there {
@@ -148,12 +196,159 @@ fn hooks_path_status(dir: &Path) -> Result<Status> {
     })
 }
 
+/// One hook's status, and whether leakgate's own lines run in it through a
+/// manager (so the binary check applies).
+fn client_hook_status(
+    kind: HookKind,
+    hooks_dir: &Path,
+    top: Option<&Path>,
+) -> Result<(Status, bool)> {
+    let hook = kind.file_name();
+    let path = hooks_dir.join(hook);
+    if let Some(top) = top
+        && is_pre_commit_framework_hook(&path)
+    {
+        return Ok((pre_commit_framework_status(kind, top), false));
+    }
+    let Some(manager) = managers::detect(hooks_dir, hook, top)? else {
+        return Ok((hook_status(kind, &path), false));
+    };
+    if let Manager::Lefthook { config } = &manager
+        && !managers::runs_lefthook(&path)
+    {
+        // lefthook is in use but its hook is not installed (yet): what runs
+        // is the hook in place, until `lefthook install` replaces it.
+        let runs = std::fs::read_to_string(config)
+            .is_ok_and(|text| managers::lefthook_runs_leakgate(&text, hook));
+        let status = hook_status(kind, &path);
+        if runs || !matches!(status, Status::Ok(_)) {
+            return Ok((status, runs));
+        }
+        return Ok((
+            Status::Problem {
+                what: format!(
+                    "{} is in use, and the next `lefthook install` renames {} to {hook}.old, which nothing runs; \
+                     leakgate is not in {}'s {hook} section",
+                    config.display(),
+                    path.display(),
+                    config.display()
+                ),
+                fixes: vec![format!("leakgate install --hook {hook}")],
+            },
+            false,
+        ));
+    }
+    let status = managed_hook_status(kind, &manager, &path);
+    let runs = matches!(status, Status::Ok(_));
+    Ok((status, runs))
+}
+
+/// pre-commit (and pre-receive on a server) is what keeps secrets out;
+/// commit-msg and pre-push add to it, so their trouble is advice.
+fn weigh(kind: HookKind, status: Status) -> Status {
+    match (kind, status) {
+        (HookKind::CommitMsg | HookKind::PrePush, Status::Problem { what, fixes }) => {
+            Status::Advice { what, fixes }
+        }
+        (_, status) => status,
+    }
+}
+
+/// A hook that `pre-commit install` wrote (the pre-commit framework).
+fn is_pre_commit_framework_hook(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|t| t.contains("File generated by pre-commit"))
+}
+
+/// The pre-commit framework runs this hook: leakgate must be one of the
+/// hooks in `.pre-commit-config.yaml` for this stage. Installing
+/// leakgate's own hook beside it would run leakgate twice.
+fn pre_commit_framework_status(kind: HookKind, top: &Path) -> Status {
+    let hook = kind.file_name();
+    let config = top.join(".pre-commit-config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap_or_default();
+    if pre_commit_config_runs_leakgate(&text, hook) {
+        return Status::Ok(format!(
+            "runs leakgate through the pre-commit framework ({})",
+            config.display()
+        ));
+    }
+    let (level_problem, why) = match kind {
+        HookKind::PreCommit => (true, "so staged secrets are not scanned"),
+        _ => (false, "so this hook does not scan for secrets"),
+    };
+    let what = format!(
+        "the pre-commit framework runs this hook, and {} has no leakgate hook for the {hook} stage, {why}",
+        config.display()
+    );
+    let fixes = vec![format!(
+        "add `- id: leakgate-system` (stages: [{hook}]) to {} (see leakgate's README), then `pre-commit install --hook-type {hook}`",
+        config.display()
+    )];
+    if level_problem {
+        Status::Problem { what, fixes }
+    } else {
+        Status::Advice { what, fixes }
+    }
+}
+
+/// Does a `.pre-commit-config.yaml` run leakgate at `stage`? A hook whose
+/// id or entry names leakgate, with no `stages` (every stage) or with
+/// `stage` among them.
+fn pre_commit_config_runs_leakgate(text: &str, stage: &str) -> bool {
+    let Ok(docs) = yaml_rust2::YamlLoader::load_from_str(text) else {
+        return false;
+    };
+    let Some(repos) = docs.first().and_then(|d| d["repos"].as_vec()) else {
+        return false;
+    };
+    repos
+        .iter()
+        .filter_map(|repo| repo["hooks"].as_vec())
+        .flatten()
+        .any(|hook| {
+            let names_leakgate = ["id", "entry"]
+                .iter()
+                .any(|key| hook[*key].as_str().is_some_and(|v| v.contains("leakgate")));
+            let at_stage = match hook["stages"].as_vec() {
+                None => true,
+                Some(stages) => stages.iter().any(|s| {
+                    let s = s.as_str().unwrap_or("");
+                    // pre-commit < 3.2 named the pre-commit stage `commit`.
+                    s == stage || (stage == "pre-commit" && s == "commit")
+                }),
+            };
+            names_leakgate && at_stage
+        })
+}
+
 fn hook_status(kind: HookKind, path: &Path) -> Status {
     let install = format!("leakgate install --hook {}", kind.file_name());
     let Ok(text) = std::fs::read(path) else {
-        return Status::Problem {
-            what: format!("not installed at {}", path.display()),
-            fixes: vec![install],
+        let old = hooks::sibling(path, hooks::LEFTHOOK_OLD_SUFFIX);
+        let what = if hooks::is_ours(&old) {
+            format!(
+                "leakgate's hook was renamed to {}, which git never runs",
+                old.display()
+            )
+        } else {
+            format!("not installed at {}", path.display())
+        };
+        return match kind {
+            HookKind::PreCommit | HookKind::PreReceive => Status::Problem {
+                what,
+                fixes: vec![install],
+            },
+            HookKind::CommitMsg | HookKind::PrePush => Status::Advice {
+                what: format!(
+                    "{what}; it would catch {}",
+                    if kind == HookKind::PrePush {
+                        "commits made with --no-verify before they leave the machine"
+                    } else {
+                        "secrets pasted into commit messages"
+                    }
+                ),
+                fixes: vec![install],
+            },
         };
     };
     let ours = hooks::is_ours(path);
@@ -189,7 +384,7 @@ fn hook_status(kind: HookKind, path: &Path) -> Status {
 
 /// A hook another manager (husky, lefthook) owns: leakgate must be in the
 /// file that manager runs for this hook.
-fn managed_hook_status(kind: HookKind, manager: &Manager) -> Status {
+fn managed_hook_status(kind: HookKind, manager: &Manager, path: &Path) -> Status {
     let hook = kind.file_name();
     let (name, file, runs_leakgate) = match manager {
         Manager::Husky { scripts } => {
@@ -199,36 +394,31 @@ fn managed_hook_status(kind: HookKind, manager: &Manager) -> Status {
         }
         Manager::Lefthook { config } => {
             let runs = std::fs::read_to_string(config)
-                .is_ok_and(|text| lefthook_hook_mentions_leakgate(&text, hook));
+                .is_ok_and(|text| managers::lefthook_runs_leakgate(&text, hook));
             ("lefthook", config.clone(), runs)
         }
     };
     if runs_leakgate {
         return Status::Ok(format!("runs leakgate through {name} ({})", file.display()));
     }
+    let old = hooks::sibling(path, hooks::LEFTHOOK_OLD_SUFFIX);
+    let renamed = if hooks::is_ours(&old) {
+        format!(
+            "; leakgate's own hook was renamed to {}, which {name} never runs",
+            old.display()
+        )
+    } else {
+        String::new()
+    };
     let fixes = vec![format!("leakgate install --hook {hook}")];
-    Status::Problem {
-        what: format!(
-            "{name} runs this hook, and {} does not run leakgate",
-            file.display()
-        ),
-        fixes,
+    let what = format!(
+        "{name} runs this hook, and {} does not run leakgate{renamed}",
+        file.display()
+    );
+    match kind {
+        HookKind::PreCommit | HookKind::PreReceive => Status::Problem { what, fixes },
+        HookKind::CommitMsg | HookKind::PrePush => Status::Advice { what, fixes },
     }
-}
-
-/// Does the lefthook config's section for `hook` mention leakgate anywhere?
-fn lefthook_hook_mentions_leakgate(text: &str, hook: &str) -> bool {
-    fn mentions(yaml: &yaml_rust2::Yaml) -> bool {
-        use yaml_rust2::Yaml;
-        match yaml {
-            Yaml::String(s) => s.contains("leakgate"),
-            Yaml::Array(items) => items.iter().any(mentions),
-            Yaml::Hash(map) => map.iter().any(|(k, v)| mentions(k) || mentions(v)),
-            _ => false,
-        }
-    }
-    yaml_rust2::YamlLoader::load_from_str(text)
-        .is_ok_and(|docs| docs.iter().any(|doc| mentions(&doc[hook])))
 }
 
 fn is_executable(path: &Path) -> bool {
@@ -277,24 +467,24 @@ fn binary_status() -> Status {
     }
 }
 
-/// File names that should never be committed, each with the `.gitignore`
-/// patterns that keep it out.
-const MUST_BE_IGNORED: &[(&str, &[&str])] = &[
+/// Local secret files that `git add .` should not pick up, each with the
+/// `.gitignore` patterns that keep it out. Private key files are not
+/// here: few repositories have any reason to ignore them, and leakgate's
+/// file-name rules block them at commit time anyway.
+const SHOULD_BE_IGNORED: &[(&str, &[&str])] = &[
     (".env", &[".env"]),
     (".env.local", &[".env.*", "!.env.example"]),
-    ("id_rsa", &["id_rsa"]),
-    ("id_ecdsa", &["id_ecdsa"]),
-    ("id_ed25519", &["id_ed25519"]),
-    ("server.key", &["*.key"]),
 ];
 
 /// Asks git itself (`git check-ignore`) whether each name is ignored, so
-/// every ignore source and negation counts as git would count it.
+/// every ignore source and negation counts as git would count it. Names
+/// that are not ignored are advice, not a problem: leakgate's file-name
+/// rules block a staged `.env` whatever `.gitignore` says.
 fn gitignore_status(top: &Path) -> Result<Status> {
     let output = Command::new("git")
         .current_dir(top)
         .args(["check-ignore", "--no-index", "--"])
-        .args(MUST_BE_IGNORED.iter().map(|(name, _)| name))
+        .args(SHOULD_BE_IGNORED.iter().map(|(name, _)| name))
         .output()
         .context("cannot run git check-ignore (is git installed and on PATH?)")?;
     if !matches!(output.status.code(), Some(0 | 1)) {
@@ -305,12 +495,12 @@ fn gitignore_status(top: &Path) -> Result<Status> {
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
     let ignored: Vec<&str> = stdout.lines().collect();
-    let missing: Vec<&(&str, &[&str])> = MUST_BE_IGNORED
+    let missing: Vec<&(&str, &[&str])> = SHOULD_BE_IGNORED
         .iter()
         .filter(|(name, _)| !ignored.contains(name))
         .collect();
     if missing.is_empty() {
-        return Ok(Status::Ok(".env and private key files are ignored".into()));
+        return Ok(Status::Ok(".env files are ignored".into()));
     }
     let names: Vec<&str> = missing.iter().map(|(name, _)| *name).collect();
     let patterns: Vec<String> = missing
@@ -318,9 +508,9 @@ fn gitignore_status(top: &Path) -> Result<Status> {
         .flat_map(|(_, patterns)| patterns.iter())
         .map(|p| shell_quote(p))
         .collect();
-    Ok(Status::Problem {
+    Ok(Status::Advice {
         what: format!(
-            "not ignored, so `git add .` would stage them: {}",
+            "not ignored, so `git add .` would stage them (and leakgate would then block the commit): {}",
             names.join(", ")
         ),
         fixes: vec![format!(
@@ -358,12 +548,14 @@ fn history_status(config: Option<PathBuf>) -> Status {
         return Status::Ok(format!("no secrets in {commits} commit(s){accepted}"));
     }
     let mut paths: Vec<String> = report.findings.iter().map(|f| f.path.to_string()).collect();
+    paths.sort();
     paths.dedup();
     Status::Problem {
         what: format!(
-            "{} secret(s) in {commits} commit(s){accepted}, in {}",
+            "{} secret(s) in {commits} commit(s){accepted}, in {} file(s):{}",
             report.findings.len(),
-            paths.join(", ")
+            paths.len(),
+            list(&paths)
         ),
         fixes: vec![
             "leakgate scan --history   # shows each with the commit that added it; rotate them"

@@ -29,13 +29,13 @@ pub enum Target {
     Files(Vec<PathBuf>),
     /// Commits, each finding attributed to the commit that added it.
     History(CommitSelection),
+    /// A commit message file, as the commit-msg hook gets it.
+    CommitMessage(PathBuf),
     /// The commits a push would send to `remote`, from git's pre-push lines.
     PrePush {
         remote: String,
         updates: Vec<RefUpdate>,
     },
-    /// A commit message file (the `commit-msg` hook's argument).
-    CommitMessage(PathBuf),
 }
 
 /// Which baseline's accepted findings to leave out.
@@ -87,6 +87,8 @@ pub struct ScanReport {
     pub rules: Vec<RuleInfo>,
     /// Config settings that were read but could not be applied.
     pub warnings: Vec<String>,
+    /// One line per item a summary line of `warnings` counts (`--verbose`).
+    pub warning_details: Vec<String>,
     /// History and push scans: how many commits were scanned.
     pub commits: Option<u64>,
     /// True for pre-push scans, where findings block a push.
@@ -142,6 +144,9 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
     if let Some(baseline) = baseline {
         report.baselined = baseline.filter(&mut report.findings);
     }
+    report
+        .findings
+        .retain(|f| !crate::baseline::is_bookkeeping_id(f));
     Ok(report)
 }
 
@@ -293,10 +298,12 @@ fn scan_commits(
     let mut findings = outcome.findings;
     sort_findings(&mut findings);
     let (rules, warnings) = engine_info(&engine);
+    let warning_details = engine.config_warning_details().to_vec();
     let report = ScanReport {
         findings,
         rules,
         warnings,
+        warning_details,
         files: outcome.files,
         bytes: outcome.bytes,
         skipped: outcome
@@ -310,19 +317,35 @@ fn scan_commits(
     Ok((report, baseline))
 }
 
-/// Scans a commit message file with the working tree's config, as one text
-/// whose every line is new, reported at [`commit_msg::LOCATION`].
-// When the pipeline has a job kind for text that is not a blob, this is
-// one such job.
+/// Scans a commit message file (the `commit-msg` hook's argument) as one
+/// text job, every line new, reported at [`commit_msg::LOCATION`]. It is
+/// judged by the config the commit will have, as the staged scan judged
+/// the commit's content.
 fn scan_commit_message(request: &ScanRequest, file: &std::path::Path) -> Result<ScanReport> {
+    let repo = Repo::discover()?;
     let config = match &request.config {
         Some(path) => Some(LoadedConfig::load(path)?),
-        None => disk_config()?,
+        None => {
+            let names: Vec<String> = TOP_FILES.iter().map(|n| n.to_string()).collect();
+            let pending = staged::start(&repo, &names)?;
+            let head = staged::head_files(&repo, &TOP_FILES)?;
+            let diff = pending.wait()?;
+            let top = StagedTop {
+                repo: &repo,
+                diff: &diff,
+                head,
+            };
+            config_from(|name| top.file(name))?
+        }
     };
     let engine = Engine::from_config(config.as_ref())?;
     let text = commit_msg::read(file)?;
+    let job = pipeline::Job::text(RepoPath::new(commit_msg::LOCATION), text, None);
+    let scanned = pipeline::scan(repo.objects(), &engine, vec![job], &Progress::hidden())?;
     let mut collector = Collector::new(&engine);
-    collector.blob(ScanInput::whole(RepoPath::new(commit_msg::LOCATION), &text))?;
+    for piece in scanned.into_iter().flatten() {
+        collector.record(piece.path, piece.size, piece.outcome);
+    }
     let mut report = collector.finish(false);
     report.message = true;
     Ok(report)
@@ -357,12 +380,8 @@ fn load_baseline(request: &ScanRequest, staged: Option<&StagedTop>) -> Result<Op
             }
             // The committed baseline is read by `scan_commits`.
             Target::History(_) | Target::PrePush { .. } => Ok(None),
-            Target::CommitMessage(_) => {
-                let repo = Repo::discover()?;
-                worktree_file(&repo, BASELINE_FILE_NAME)
-                    .map(|path| Baseline::read(&path))
-                    .transpose()
-            }
+            // A message being written is new text: no baseline entry names it.
+            Target::CommitMessage(_) => Ok(None),
             Target::Files(_) => {
                 let path = disk_top().join(BASELINE_FILE_NAME);
                 path.is_file().then(|| Baseline::read(&path)).transpose()
@@ -431,6 +450,7 @@ impl<'e> Collector<'e> {
         self.report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         self.report.staged = staged;
         (self.report.rules, self.report.warnings) = engine_info(self.engine);
+        self.report.warning_details = self.engine.config_warning_details().to_vec();
         self.report
     }
 }

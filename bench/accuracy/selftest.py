@@ -145,6 +145,26 @@ FORMATS = {
     "generic-password": r"[A-Za-z0-9][A-Za-z0-9!@^*\-_+.~]{13,23}",
     "generic-api-key": r"[\w-]{32,48}",
     "basic-auth-header": r"[A-Za-z0-9+/]+={0,2}",
+    "generic-symbol-key": r"[A-Za-z0-9][A-Za-z0-9@*^#~!=_]{22,34}[A-Za-z0-9]",
+    "generic-plain-key": r"[A-Za-z0-9]{52}",
+    "azure-search-key": r"[A-Za-z0-9]{42}AzSe[A-D][A-Za-z0-9]{5}",
+    "azure-apim-key": r"[A-Za-z0-9+/]{76}APIM[A-Za-z0-9+/]{5}[AQgw]==",
+    "azure-cosmos-key": r"[A-Za-z0-9+/]{76}ACDb[A-Za-z0-9+/]{5}[AQgw]==",
+    "azure-acr-key": r"[A-Za-z0-9+/]{42}\+ACR[A-D][A-Za-z0-9]{5}",
+    "azure-function-key": r"[A-Za-z0-9_-]{44}AzFu[A-Za-z0-9_-]{5}[AQgw]==",
+    "azure-redis-connection-string": r"[A-Za-z0-9+/]{43}=",
+    "github-refresh-token-long": r"ghr_[A-Za-z0-9]{76}",
+    "npm-legacy-token": r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    "telegram-bot-token-plain": r"[0-9]{8,10}:(?!AA)[A-Za-z0-9_-]{35}",
+    "hubspot-private-app-token": r"pat-(?:na|eu)[12]-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    "asana-pat": r"2/[0-9]{16}/[0-9]{16}:[0-9a-f]{32}",
+    "octopus-api-key": r"API-[A-Z0-9]{26}",
+    "aws-appsync-api-key": r"da2-[a-z0-9]{26}",
+    "bitbucket-dc-token": r"BBDC-[A-Za-z0-9+/]{44}",
+    "paypal-access-token": r"A21AA[A-Za-z0-9_-]{92}",
+    "twilio-api-secret": r"[A-Za-z0-9]{32}",
+    "razorpay-key-secret": r"[A-Za-z0-9]{24}",
+    "zendesk-api-token": r"[A-Za-z0-9]{40}",
 }
 PEM_TYPES = {"private-key-rsa": "RSA PRIVATE KEY", "private-key-ec": "EC PRIVATE KEY",
              "private-key-openssh": "OPENSSH PRIVATE KEY", "private-key-pkcs8": "PRIVATE KEY",
@@ -218,7 +238,8 @@ def test_corpus(tmp):
             continue
         if not re.fullmatch(FORMATS[l["type"]], sec):
             bad_fmt.append(f"{l['type']}:{sec[:20]}")
-        if l["type"].startswith("github-") and l["type"] != "github-fine-grained-pat" or l["type"] == "npm-access-token":
+        if (l["type"].startswith("github-") and l["type"] not in ("github-fine-grained-pat", "github-refresh-token-long")
+                or l["type"] == "npm-access-token"):
             if not T.crc_token_valid(sec):
                 bad_fmt.append(f"{l['type']} checksum")
         if l["type"] == "jwt":

@@ -137,6 +137,7 @@ pub fn translate(source: SourceText) -> Result<LoadedConfig> {
         file: config,
         warnings,
         ignored: Vec::new(),
+        warning_details: Vec::new(),
     })
 }
 
@@ -381,6 +382,35 @@ impl Translation<'_> {
     }
 }
 
+/// The alias table kept beside the rules: gitleaks rule id to the
+/// leakgate rules that find the same secrets.
+const GITLEAKS_ALIASES: &str = include_str!("../rules/gitleaks_aliases.toml");
+
+fn aliases() -> &'static std::collections::BTreeMap<String, Vec<String>> {
+    static ALIASES: std::sync::LazyLock<std::collections::BTreeMap<String, Vec<String>>> =
+        std::sync::LazyLock::new(|| {
+            #[derive(Deserialize)]
+            struct Table {
+                aliases: std::collections::BTreeMap<String, Vec<String>>,
+            }
+            toml::from_str::<Table>(GITLEAKS_ALIASES)
+                .expect("gitleaks_aliases.toml parses (checked by cargo test)")
+                .aliases
+        });
+    &ALIASES
+}
+
+/// The leakgate rules a rule id in a gitleaks file stands for: the id
+/// itself (it may be a leakgate id, or a custom rule's), then the leakgate
+/// rules gitleaks' built-in rule of that id corresponds to.
+pub fn leakgate_rule_ids(id: &str) -> Vec<String> {
+    let mut ids = vec![id.to_string()];
+    if let Some(mapped) = aliases().get(id) {
+        ids.extend(mapped.iter().filter(|m| *m != id).cloned());
+    }
+    ids
+}
+
 /// Entries of a `.gitleaksignore`: `file:rule-id:line` or
 /// `commit:file:rule-id:line`, one a line; `#` starts a comment. A line in
 /// neither form is reported in a warning.
@@ -424,6 +454,7 @@ fn parse_ignore_entry(entry: &str) -> Option<IgnoredFinding> {
         commit,
         path: path.replace('\\', "/"),
         rule_id: rule_id.to_string(),
+        rule_ids: leakgate_rule_ids(rule_id),
         line,
     })
 }
@@ -559,5 +590,29 @@ commits = ["0123456789abcdef0123456789abcdef01234567"]
             warnings[0].starts_with(".gitleaksignore:4:"),
             "{warnings:?}"
         );
+    }
+
+    #[test]
+    fn every_leakgate_rule_the_gitleaks_alias_table_names_exists() {
+        let ids: BTreeSet<String> = crate::rules::builtin_rules()
+            .unwrap()
+            .iter()
+            .map(|r| r.id().to_string())
+            .collect();
+        assert!(aliases().len() > 100, "{}", aliases().len());
+        for (gitleaks, leakgate) in aliases() {
+            assert!(!leakgate.is_empty(), "{gitleaks} maps to nothing");
+            for id in leakgate {
+                assert!(
+                    ids.contains(id),
+                    "{gitleaks} -> {id}: no such leakgate rule"
+                );
+            }
+        }
+        assert_eq!(
+            leakgate_rule_ids("github-pat"),
+            ["github-pat", "github-pat-classic"]
+        );
+        assert_eq!(leakgate_rule_ids("jwt"), ["jwt"]);
     }
 }

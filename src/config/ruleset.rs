@@ -10,7 +10,7 @@ use regex::bytes::{Regex, RegexSet, RegexSetBuilder};
 
 use super::{AllowlistSpec, LoadedConfig, SourceText};
 use crate::engine::allowlist::Allowlist;
-use crate::engine::{Engine, Settings, matcher};
+use crate::engine::{Engine, IgnoredFinding, Settings, matcher};
 use crate::rules::{self, RuleSpec};
 
 /// Commit prefixes shorter than this could name several commits.
@@ -82,18 +82,49 @@ impl Engine {
         }
         let engine = Engine::from_specs(specs, allowlists)?;
         let mut warnings = config.warnings.clone();
-        for entry in &config.ignored {
-            if !engine.rule_specs().any(|s| s.id() == entry.rule_id) {
+        let mut warning_details = config.warning_details.clone();
+        let unknown: Vec<_> = config
+            .ignored
+            .iter()
+            .filter(|entry| {
+                !engine
+                    .rule_specs()
+                    .any(|s| entry.rule_ids.iter().any(|id| id == s.id()))
+            })
+            .collect();
+        let detail = |entry: &IgnoredFinding| {
+            format!(
+                "an ignore entry for {}:{} names {:?}, which is neither a leakgate rule nor a gitleaks rule leakgate knows, so it ignores nothing",
+                entry.path, entry.line, entry.rule_id
+            )
+        };
+        match unknown.as_slice() {
+            [] => {}
+            [entry] => warnings.push(detail(entry)),
+            entries => {
+                let mut ids: Vec<&str> = entries.iter().map(|e| e.rule_id.as_str()).collect();
+                ids.sort();
+                ids.dedup();
+                let named: Vec<String> = ids.iter().take(5).map(|id| format!("{id:?}")).collect();
+                let more = if ids.len() > 5 {
+                    format!(" and {} more", ids.len() - 5)
+                } else {
+                    String::new()
+                };
                 warnings.push(format!(
-                    "an ignore entry for {}:{} names {:?}, which is not a leakgate rule, so it ignores nothing",
-                    entry.path, entry.line, entry.rule_id
+                    "{} ignore entries name rules leakgate has no counterpart for ({}{more}), so they ignore nothing; \
+                     `leakgate rules` lists leakgate's ids, --verbose lists the entries",
+                    entries.len(),
+                    named.join(", ")
                 ));
+                warning_details.extend(entries.iter().map(|e| detail(e)));
             }
         }
         Ok(engine.with_settings(Settings {
             ignored: config.ignored.clone(),
             max_file_size: file.scan.max_file_size(),
             warnings,
+            warning_details,
         }))
     }
 }

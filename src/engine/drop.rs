@@ -29,6 +29,8 @@ pub enum DropReason {
     GeneratedFile,
     /// The value stands in for a real one.
     Placeholder(Placeholder),
+    /// A published sample value or a well-known digest.
+    Published,
     /// A catch-all rule's value that was not generated at random.
     NotRandom(NotRandom),
     /// The secret contains one of the rule's stopwords.
@@ -82,6 +84,12 @@ pub enum NotRandom {
     Uuid,
     /// The key names an identifier (`client_id`, `clientId`).
     IdentifierName,
+    /// The key names a pagination cursor or request handle (`nextToken`).
+    PagingToken,
+    /// A path to a file (`dir/name.ext`).
+    FilePath,
+    /// An Azure shared access signature without its `sig=`.
+    UnsignedSas,
     /// A public key or certificate.
     PublicKey,
     /// A digest, commit id or password hash.
@@ -106,6 +114,7 @@ impl fmt::Display for DropReason {
                 f.write_str("catch-all rule in a generated file (lockfile, bundle)")
             }
             DropReason::Placeholder(kind) => write!(f, "placeholder: {kind}"),
+            DropReason::Published => f.write_str("a published sample or well-known digest"),
             DropReason::NotRandom(kind) => write!(f, "not a generated value: {kind}"),
             DropReason::Stopword(word) => write!(f, "contains the rule's stopword {word:?}"),
             DropReason::NotSecret => f.write_str("a format that is not secret"),
@@ -147,6 +156,9 @@ impl fmt::Display for NotRandom {
             NotRandom::VariableReference => "a variable reference",
             NotRandom::Uuid => "a UUID",
             NotRandom::IdentifierName => "its name says it is an identifier",
+            NotRandom::PagingToken => "its name says it is a paging token",
+            NotRandom::FilePath => "a file path",
+            NotRandom::UnsignedSas => "a shared access signature without its signature",
             NotRandom::PublicKey => "public key material",
             NotRandom::Digest => "a digest or commit id",
             NotRandom::ShortHexId => "short hex",

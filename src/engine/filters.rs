@@ -198,8 +198,50 @@ fn mark_runs(bytes: &[u8], filler: &mut [bool], step: impl Fn(u8, u8) -> bool) {
     }
 }
 
-/// File names of lockfiles, checksum lists, minified bundles and source
-/// maps: generated, full of hashes and random identifiers, never edited by
+/// Values printed in vendors' documentation and SDKs for everyone to copy:
+/// the fixed keys of the Azurite storage emulator (`devstoreaccount1`) and
+/// of the Cosmos DB emulator, the example
+/// API key of the Firebase SDK reference, the key of Google Maps' published
+/// samples, the two bot tokens of Telegram's Bot API documentation, and the
+/// payload of jwt.io's sample token (its signature varies with the secret a
+/// reader types in). None of them guards anything.
+const PUBLISHED_SAMPLE_VALUES: &[&str] = &[
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
+    "AIzaSyDOCAbC123dEf456GhI789jKl012-MnO",
+    "AIzaSyB41DRUbKWJHPxaFjMAwdrzWzbVKartNGg",
+    "ABC-DEF1234ghIkl-zyx57W2v1u123ew11",
+    "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+    ".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lI",
+];
+
+/// Digests of nothing and of git's empty objects: they turn up in test
+/// data, caches and fixtures, and are the same everywhere. The MD5,
+/// SHA-1, SHA-256 and SHA-512 of the empty string; git's empty blob and
+/// empty tree ids.
+const WELL_KNOWN_DIGESTS: &[&str] = &[
+    "d41d8cd98f00b204e9800998ecf8427e",
+    "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+    "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391",
+    "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+];
+
+/// True for sample values published in documentation and for well-known
+/// digests. (Formats that are public by design, such as Stripe's test and
+/// publishable keys, are rules marked `not_secret`.)
+pub fn is_published_non_secret(secret: &[u8]) -> bool {
+    PUBLISHED_SAMPLE_VALUES
+        .iter()
+        .any(|v| memchr::memmem::find(secret, v.as_bytes()).is_some())
+        || WELL_KNOWN_DIGESTS
+            .iter()
+            .any(|d| secret.eq_ignore_ascii_case(d.as_bytes()))
+}
+
+/// File names of lockfiles, checksum lists, minified bundles, source maps
+/// and scanners' baselines: generated, full of hashes and random identifiers, never edited by
 /// hand. Catch-all rules skip them; specific rules still run there.
 const GENERATED_FILE_SUFFIXES: &[&str] = &[
     "package-lock.json",
@@ -218,6 +260,11 @@ const GENERATED_FILE_SUFFIXES: &[&str] = &[
     ".min.css",
     ".js.map",
     ".css.map",
+    // Scanners' own records of accepted findings: fingerprints, commit ids
+    // and hashes of secrets, never the secrets.
+    ".gitleaksignore",
+    ".leakgate-baseline.json",
+    ".secrets.baseline",
 ];
 
 /// True for a path whose file is generated (see `GENERATED_FILE_SUFFIXES`).
@@ -242,6 +289,12 @@ pub fn not_random(secret: &[u8], before: &[u8]) -> Option<NotRandom> {
         Some(NotRandom::Uuid)
     } else if names_an_identifier(before) {
         Some(NotRandom::IdentifierName)
+    } else if names_a_paging_token(before) {
+        Some(NotRandom::PagingToken)
+    } else if is_file_path(secret) {
+        Some(NotRandom::FilePath)
+    } else if is_unsigned_sas(secret) {
+        Some(NotRandom::UnsignedSas)
     } else if is_public_key_material(secret, before) {
         Some(NotRandom::PublicKey)
     } else if is_digest(secret, before) {
@@ -298,6 +351,52 @@ fn names_an_identifier(before: &[u8]) -> bool {
         // camelCase: `clientId`, `clientID`, but not `paid`, `Android` or `ANDROID`.
         Some(c) => !key.ends_with(b"id") && (c.is_ascii_lowercase() || c.is_ascii_digit()),
     }
+}
+
+/// Words before `token` in the names of tokens that carry no authority:
+/// pagination cursors (`nextToken`, `pageToken`, `ContinuationToken`),
+/// cancellation handles and request de-duplication ids.
+const PAGING_TOKEN_WORDS: &[&[u8]] = &[
+    b"next",
+    b"page",
+    b"continuation",
+    b"cancellation",
+    b"cancel",
+    b"sync",
+    b"resume",
+    b"idempotency",
+    b"pagination",
+    b"marker",
+];
+
+/// Keys such as `nextToken` or `page_token` hold cursors, not credentials.
+fn names_a_paging_token(before: &[u8]) -> bool {
+    let words = name_words(key_name(before));
+    match words.as_slice() {
+        [.., word, last] => last == b"token" && PAGING_TOKEN_WORDS.contains(&word.as_slice()),
+        _ => false,
+    }
+}
+
+/// `dir/name.ext`: a path to a file, as object keys and upload settings
+/// hold. Generated keys have no directory separators followed by a dotted
+/// extension of letters.
+fn is_file_path(secret: &[u8]) -> bool {
+    let Some(slash) = secret.iter().rposition(|&b| b == b'/') else {
+        return false;
+    };
+    let name = &secret[slash + 1..];
+    name.iter().rposition(|&b| b == b'.').is_some_and(|dot| {
+        let ext = &name[dot + 1..];
+        dot > 0 && (1..=5).contains(&ext.len()) && ext.iter().all(u8::is_ascii_alphabetic)
+    })
+}
+
+/// An Azure shared access signature query (`sv=…&sp=…&se=…`) without its
+/// `sig=` parameter grants nothing: the signature is the secret.
+fn is_unsigned_sas(secret: &[u8]) -> bool {
+    let has = |part: &[u8]| memchr::memmem::find(secret, part).is_some();
+    (secret.starts_with(b"sv=") || has(b"&sv=")) && !has(b"sig=")
 }
 
 /// Base64 openings of SSH public key blobs (`ssh-rsa`, `ssh-ed25519`,
@@ -362,6 +461,8 @@ const DIGEST_WORDS: &[&str] = &[
     "fingerprint",
     "revision",
     "crc",
+    "gpg",
+    "pgp",
 ];
 
 /// How much of the line before the value counts as its key.
@@ -656,6 +757,11 @@ mod tests {
                 "  \"private_key_id\": \"",
             ),
             ("Zk3Qm9TfV2bXw8LpR4sN7yH1", "const authClientId = '"),
+            ("uploads/2024/03/report-final.pdf", "object_key: "),
+            (
+                "sv=2022-11-02&ss=bfqt&srt=sco&sp=rwdlacupiytfx&se=2026-03-01T00:00:00Z&spr=https",
+                "(\"sas-token\", \"",
+            ),
         ] {
             assert!(
                 not_random(value.as_bytes(), before.as_bytes()).is_some(),
@@ -697,6 +803,35 @@ mod tests {
     }
 
     #[test]
+    fn published_samples_and_well_known_digests_are_not_secrets() {
+        for value in [
+            "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+            "AIzaSyDOCAbC123dEf456GhI789jKl012-MnO",
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.c2lnbmF0dXJl",
+            "D41D8CD98F00B204E9800998ECF8427E",
+            "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391",
+        ] {
+            assert!(is_published_non_secret(value.as_bytes()), "{value}");
+        }
+        for value in [
+            "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGx==",
+            "d41d8cd98f00b204e9800998ecf8427f",
+        ] {
+            assert!(!is_published_non_secret(value.as_bytes()), "{value}");
+        }
+    }
+
+    #[test]
+    fn pagination_cursors_are_benign_but_vendor_tokens_are_not() {
+        let cursor = b"Cg4xNzA5MjM0NTY3ODkwEAI9";
+        let paging = Some(NotRandom::PagingToken);
+        assert_eq!(not_random(cursor, b"const nextToken = \""), paging);
+        assert_eq!(not_random(cursor, b"page_token: "), paging);
+        assert_eq!(not_random(cursor, b"const githubToken = \""), None);
+        assert_eq!(not_random(cursor, b"token = \""), None);
+    }
+
+    #[test]
     fn identifiers_split_into_words() {
         let runs = letter_runs(b"HTTPServer_errorCode2x");
         assert_eq!(runs, vec![&b"HTTP"[..], b"Server", b"error", b"Code", b"x"]);
@@ -709,6 +844,8 @@ mod tests {
             "web/yarn.lock",
             "go.sum",
             "static/app.min.js",
+            ".gitleaksignore",
+            ".leakgate-baseline.json",
         ] {
             assert!(is_generated_file(path), "{path}");
         }

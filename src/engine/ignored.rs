@@ -9,13 +9,17 @@ use crate::finding::Finding;
 pub struct IgnoredFinding {
     pub commit: Option<String>,
     pub path: String,
+    /// The rule id as the entry names it (a gitleaks id, usually).
     pub rule_id: String,
+    /// The leakgate rules it stands for: itself, and what
+    /// `crate::config::gitleaks::leakgate_rule_ids` maps a gitleaks id to.
+    pub rule_ids: Vec<String>,
     pub line: u32,
 }
 
 impl IgnoredFinding {
     pub fn matches(&self, finding: &Finding) -> bool {
-        if finding.rule_id != self.rule_id
+        if !self.rule_ids.contains(&finding.rule_id)
             || finding.start.line != self.line
             || finding.path.to_string_lossy() != self.path
         {

@@ -151,6 +151,8 @@ pub struct Settings {
     pub max_file_size: Option<u64>,
     /// What the config asked for that could not be applied.
     pub warnings: Vec<String>,
+    /// Details behind the warnings, for `--verbose`.
+    pub warning_details: Vec<String>,
 }
 
 /// Rules, prefilter and allowlists, built once and shared by every blob.
@@ -164,6 +166,8 @@ pub struct Engine {
     max_file_size: Option<u64>,
     /// What the config asked for that could not be applied.
     config_warnings: Vec<String>,
+    /// What the summary lines among `config_warnings` sum up.
+    config_warning_details: Vec<String>,
     /// Search every triggered rule over the whole blob, ignoring keyword
     /// regions: the reference the region search is tested against.
     whole_blobs_only: bool,
@@ -216,6 +220,7 @@ impl Engine {
             ignored: Vec::new(),
             max_file_size: None,
             config_warnings: Vec::new(),
+            config_warning_details: Vec::new(),
             whole_blobs_only: false,
             file_name_rules,
             file_names: OnceLock::new(),
@@ -228,6 +233,7 @@ impl Engine {
         self.ignored = settings.ignored;
         self.max_file_size = settings.max_file_size;
         self.config_warnings = settings.warnings;
+        self.config_warning_details = settings.warning_details;
         self
     }
 
@@ -239,6 +245,12 @@ impl Engine {
     /// Settings from the config that could not be applied, for the report.
     pub fn config_warnings(&self) -> &[String] {
         &self.config_warnings
+    }
+
+    /// One line per item the summary lines of [`Self::config_warnings`]
+    /// count, for `--verbose`.
+    pub fn config_warning_details(&self) -> &[String] {
+        &self.config_warning_details
     }
 
     /// The size above which blobs are skipped. Sources that can learn a

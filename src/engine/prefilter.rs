@@ -13,6 +13,12 @@
 //! A typical commit is a few kilobytes, so the engine starts with the quick
 //! one and builds the DFA once the engine has scanned [`DFA_AFTER_BYTES`];
 //! both report the same occurrences.
+//!
+//! The quick one is the noncontiguous NFA with dense transitions in its first
+//! two levels ([`NFA_DENSE_DEPTH`]), not the crate's default choice (a
+//! contiguous NFA converted from that one): with ~500 keywords the conversion
+//! cost a fifth of building, while searching a small commit's files took the
+//! same instructions either way (callgrind, 50 KB and 2 MB of Python).
 
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -24,6 +30,10 @@ use anyhow::{Context, Result};
 
 /// After this many scanned bytes, searching with a DFA pays for building it.
 pub const DFA_AFTER_BYTES: usize = 4 << 20;
+
+/// Levels of the first automaton whose states have dense transition tables:
+/// those are the states most searches pass through.
+const NFA_DENSE_DEPTH: usize = 2;
 
 pub struct Prefilter {
     automaton: Option<AhoCorasick>,
@@ -67,7 +77,8 @@ impl Prefilter {
             None
         } else {
             Some(
-                builder(None)
+                builder(Some(AhoCorasickKind::NoncontiguousNFA))
+                    .dense_depth(NFA_DENSE_DEPTH)
                     .build(&patterns)
                     .context("cannot build the keyword automaton")?,
             )

@@ -119,7 +119,8 @@ pub enum Verdict {
 
 impl CompiledRule {
     /// The checks on a matched value itself, in order: entropy, the format
-    /// check, a catch-all rule in a generated file, placeholders, a
+    /// check, published samples and well-known digests, a catch-all rule in
+    /// a generated file, placeholders, a
     /// catch-all rule's randomness, stopwords, and whether the rule
     /// recognises non-secrets. `before` is the text before the secret on
     /// its line (its key), `path` the file's.
@@ -145,6 +146,9 @@ impl CompiledRule {
             None if spec.distinctive => filters::Format::Distinctive,
             None => filters::Format::Unverified,
         };
+        if filters::is_published_non_secret(secret) {
+            return Verdict::Dropped(DropReason::Published);
+        }
         if spec.generic && filters::is_generated_file(path) {
             return Verdict::Dropped(DropReason::GeneratedFile);
         }

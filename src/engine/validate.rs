@@ -161,8 +161,15 @@ fn is_armor_checksum(line: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
 }
 
+/// Passwords that only stand in for one in documentation and sample
+/// configs (`user:pass`, `admin:password`): encoded, they still look random.
+const STAND_IN_PASSWORDS: &[&str] = &[
+    "pass", "password", "passwd", "pwd", "secret", "changeme", "xxx", "xxxx", "****",
+];
+
 /// Basic credentials decode to printable `user:password`, both parts
-/// present; prose after the word "Basic" decodes to binary noise.
+/// present and the password not a stand-in; prose after the word "Basic"
+/// decodes to binary noise.
 fn basic_auth(secret: &[u8]) -> bool {
     let Ok(decoded) = LENIENT_STANDARD.decode(secret) else {
         return false;
@@ -172,7 +179,12 @@ fn basic_auth(secret: &[u8]) -> bool {
     };
     match text.split_once(':') {
         Some((user, password)) => {
-            !user.is_empty() && !password.is_empty() && text.chars().all(|c| !c.is_control())
+            !user.is_empty()
+                && !password.is_empty()
+                && text.chars().all(|c| !c.is_control())
+                && !STAND_IN_PASSWORDS
+                    .iter()
+                    .any(|p| password.eq_ignore_ascii_case(p))
         }
         None => false,
     }
@@ -285,6 +297,10 @@ mod tests {
         assert!(
             !validate(Validator::BasicAuth, b"dXNlcm5hbWU="),
             "no password"
+        );
+        assert!(
+            !validate(Validator::BasicAuth, b"dXNlcjpwYXNz"),
+            "user:pass is a stand-in"
         );
     }
 

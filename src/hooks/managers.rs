@@ -41,8 +41,47 @@ pub enum Manager {
     Lefthook { config: PathBuf },
 }
 
+/// Does the hook at `path` run lefthook (a hook `lefthook install` wrote)?
+pub fn runs_lefthook(path: &Path) -> bool {
+    fs::read_to_string(path).is_ok_and(|text| text.contains("lefthook"))
+}
+
+/// lefthook's config at the top of the working tree, if there is one.
+pub fn lefthook_config(top: &Path) -> Option<PathBuf> {
+    LEFTHOOK_CONFIGS
+        .iter()
+        .map(|name| top.join(name))
+        .find(|path| path.is_file())
+}
+
+/// Is lefthook a dependency of the project (`package.json` names it)? Its
+/// npm package installs its hooks when the project's packages are
+/// installed, so it will take the hooks over even if it has not yet.
+fn lefthook_in_package_json(top: &Path) -> bool {
+    let Ok(text) = fs::read_to_string(top.join("package.json")) else {
+        return false;
+    };
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return false;
+    };
+    ["dependencies", "devDependencies", "optionalDependencies"]
+        .iter()
+        .any(|section| {
+            json[section].as_object().is_some_and(|deps| {
+                deps.keys()
+                    .any(|k| k == "lefthook" || k == "@evilmartians/lefthook")
+            })
+        })
+}
+
 /// Which manager, if any, owns `hook` in `hooks_dir` (where git runs hooks
 /// from); `top` is the working tree's top, where lefthook keeps its config.
+///
+/// lefthook is in use when its hook is installed, when its config is at
+/// the top of the working tree (even one of comments only, as its template
+/// writes), or when `package.json` depends on it: any later `lefthook
+/// install` renames the hooks it finds to `<hook>.old` and never runs them,
+/// so leakgate must be in lefthook's config to keep running.
 pub fn detect(hooks_dir: &Path, hook: &str, top: Option<&Path>) -> Result<Option<Manager>> {
     let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
     if name(hooks_dir).as_deref() == Some(".husky") {
@@ -59,23 +98,23 @@ pub fn detect(hooks_dir: &Path, hook: &str, top: Option<&Path>) -> Result<Option
         }));
     }
     let installed = hooks_dir.join(hook);
-    let runs_lefthook = fs::read_to_string(&installed).is_ok_and(|text| text.contains("lefthook"));
-    if !runs_lefthook {
+    let config = top.and_then(lefthook_config);
+    let in_use =
+        runs_lefthook(&installed) || config.is_some() || top.is_some_and(lefthook_in_package_json);
+    if !in_use {
         return Ok(None);
     }
-    let config = top.and_then(|top| {
-        LEFTHOOK_CONFIGS
-            .iter()
-            .map(|name| top.join(name))
-            .find(|path| path.is_file())
-    });
     match config {
         Some(config) => Ok(Some(Manager::Lefthook { config })),
         None => bail!(
-            "{} runs lefthook, but there is no lefthook.yml at the top of the repository.\n\
+            "lefthook runs this repository's hooks ({}), but there is no lefthook.yml at the top of the repository.\n\
              Add this to your lefthook config, then run `lefthook install`:\n\n{}",
-            installed.display(),
-            lefthook_snippet(hook, command_for(hook)?)
+            if runs_lefthook(&installed) {
+                format!("{} runs it", installed.display())
+            } else {
+                "package.json depends on it".to_string()
+            },
+            lefthook_snippet(hook, &command_for(hook)?)
         ),
     }
 }
@@ -93,20 +132,47 @@ pub fn top_level() -> Option<PathBuf> {
 }
 
 /// What leakgate's part of a managed hook runs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct ManagedCommand {
-    /// A line of the husky script, which git's arguments and stdin reach.
-    shell: &'static str,
-    /// lefthook's `run:`, where `{1} {2}` are git's arguments.
-    lefthook_run: &'static str,
+    /// The arguments after `leakgate` in a husky script, which git's
+    /// arguments and stdin reach.
+    shell_args: &'static str,
+    /// The same for lefthook's `run:`, where `{1} {2}` are git's arguments.
+    lefthook_args: &'static str,
     /// lefthook hands a hook's stdin to a command only when asked.
     lefthook_use_stdin: bool,
+    /// What the hook guards, for the message when no leakgate is found.
+    guards: &'static str,
+}
+
+/// The start of every line of shell leakgate adds to another manager's
+/// file: it finds the binary as leakgate's own hooks do (PATH, then where
+/// `cargo install` puts it) and blocks unless it answers the handshake
+/// ([`crate::hooks::HANDSHAKE`]), so a missing, empty or truncated binary
+/// never lets anything through.
+fn find_and_check(guards: &str) -> String {
+    format!(
+        "l=$(command -v leakgate || echo \"${{CARGO_INSTALL_ROOT:-${{CARGO_HOME:-$HOME/.cargo}}}}/bin/leakgate\"); \
+         [ \"$(\"$l\" hook-handshake 2>/dev/null)\" = {} ] || \
+         {{ echo \"leakgate: no working leakgate binary (looked for $l), so this {guards} is blocked; install it (see leakgate's README) and try again.\" >&2; exit 2; }}",
+        crate::hooks::HANDSHAKE
+    )
 }
 
 impl ManagedCommand {
-    /// The keys of leakgate's lefthook command, in order.
+    /// lefthook's `run:` value.
+    fn lefthook_run(&self) -> String {
+        format!(
+            "{}; \"$l\" {}",
+            find_and_check(self.guards),
+            self.lefthook_args
+        )
+    }
+
+    /// The keys of leakgate's lefthook command, in order, as YAML.
     fn lefthook_fields(&self) -> Vec<String> {
-        let mut fields = vec![format!("run: {}", self.lefthook_run)];
+        let run = self.lefthook_run().replace('\'', "''");
+        let mut fields = vec![format!("run: '{run}'")];
         if self.lefthook_use_stdin {
             fields.push("use_stdin: true".to_string());
         }
@@ -116,17 +182,27 @@ impl ManagedCommand {
 
 fn command_for(hook: &str) -> Result<ManagedCommand> {
     match hook {
+        // `--` so that no file name can be taken for an option.
         "pre-commit" => Ok(ManagedCommand {
-            shell: "leakgate scan",
-            lefthook_run: "leakgate scan",
+            shell_args: "scan",
+            lefthook_args: "scan",
             lefthook_use_stdin: false,
+            guards: "commit",
+        }),
+        // git gives commit-msg the message file as its one argument.
+        "commit-msg" => Ok(ManagedCommand {
+            shell_args: "scan --commit-msg \"$1\"",
+            lefthook_args: "scan --commit-msg {1}",
+            lefthook_use_stdin: false,
+            guards: "commit",
         }),
         // git gives pre-push the remote's name and URL as arguments and the
         // pushed refs on stdin; leakgate needs all three.
         "pre-push" => Ok(ManagedCommand {
-            shell: "leakgate scan --pre-push \"$@\"",
-            lefthook_run: "leakgate scan --pre-push {1} {2}",
+            shell_args: "scan --pre-push \"$@\"",
+            lefthook_args: "scan --pre-push {1} {2}",
             lefthook_use_stdin: true,
+            guards: "push",
         }),
         other => Err(anyhow!(
             "leakgate cannot add a {other} hook to another hook manager yet; \
@@ -139,13 +215,14 @@ fn command_for(hook: &str) -> Result<ManagedCommand> {
 pub fn install(manager: &Manager, hook: &str) -> Result<String> {
     let command = command_for(hook)?;
     match manager {
-        Manager::Husky { scripts } => husky_install(&scripts.join(hook), command.shell),
-        Manager::Lefthook { config } => lefthook_install(config, hook, command),
+        Manager::Husky { scripts } => husky_install(&scripts.join(hook), &command),
+        Manager::Lefthook { config } => lefthook_install(config, hook, &command),
     }
 }
 
-/// Removes what [`install`] added; returns what was done.
-pub fn uninstall(manager: &Manager, hook: &str) -> Result<String> {
+/// Removes what [`install`] added; returns what was done, or `None` when
+/// leakgate was not in the manager's file for `hook`.
+pub fn uninstall(manager: &Manager, hook: &str) -> Result<Option<String>> {
     match manager {
         Manager::Husky { scripts } => husky_uninstall(&scripts.join(hook)),
         Manager::Lefthook { config } => lefthook_uninstall(config, hook),
@@ -173,18 +250,13 @@ fn write_keeping_mode(path: &Path, text: &str, existed: bool) -> Result<()> {
 }
 
 /// leakgate's lines in a husky script. They find the binary the way
-/// leakgate's own hook does, and block with a clear message without it.
-fn husky_block(command: &str) -> String {
-    let args = command.strip_prefix("leakgate").unwrap_or(command);
+/// leakgate's own hook does, and block with a clear message without a
+/// working one.
+fn husky_block(command: &ManagedCommand) -> String {
     format!(
-        "{BEGIN}\n\
-         leakgate_bin=$(command -v leakgate || echo \"${{CARGO_HOME:-$HOME/.cargo}}/bin/leakgate\")\n\
-         if [ ! -x \"$leakgate_bin\" ]; then\n    \
-         echo \"leakgate: the leakgate binary is not installed or not on PATH, so this commit is blocked; install it (see leakgate's README) and commit again.\" >&2\n    \
-         exit 2\n\
-         fi\n\
-         \"$leakgate_bin\"{args} || exit $?\n\
-         {END}\n"
+        "{BEGIN}\n{}\n\"$l\" {} || exit $?\n{END}\n",
+        find_and_check(command.guards),
+        command.shell_args
     )
 }
 
@@ -204,7 +276,7 @@ fn husky_insertion_offset(text: &str) -> usize {
     offset
 }
 
-fn husky_install(script: &Path, command: &str) -> Result<String> {
+fn husky_install(script: &Path, command: &ManagedCommand) -> Result<String> {
     let existing = read_optional(script)?;
     if existing.as_deref().is_some_and(|text| text.contains(BEGIN)) {
         return Ok(format!(
@@ -230,31 +302,35 @@ fn husky_install(script: &Path, command: &str) -> Result<String> {
         fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     write_keeping_mode(script, &text, existing.is_some())?;
+    let when = match command.guards {
+        "push" => "before every push",
+        _ => "at every commit",
+    };
     Ok(format!(
-        "added leakgate to husky's {} (husky runs it before every commit; commit that file so the whole team does)",
+        "added leakgate to husky's {} (husky runs it {when}; commit that file so the whole team does)",
         script.display()
     ))
 }
 
-fn husky_uninstall(script: &Path) -> Result<String> {
+fn husky_uninstall(script: &Path) -> Result<Option<String>> {
     let Some(text) = read_optional(script)? else {
-        return Ok(format!("leakgate is not in husky's {}", script.display()));
+        return Ok(None);
     };
     let Some(rest) = remove_block(&text) else {
-        return Ok(format!("leakgate is not in husky's {}", script.display()));
+        return Ok(None);
     };
     if rest == SHEBANG || rest.is_empty() {
         fs::remove_file(script).with_context(|| format!("cannot remove {}", script.display()))?;
-        return Ok(format!(
+        return Ok(Some(format!(
             "removed husky's {}, which only ran leakgate",
             script.display()
-        ));
+        )));
     }
     write_keeping_mode(script, &rest, true)?;
-    Ok(format!(
+    Ok(Some(format!(
         "removed leakgate from husky's {}",
         script.display()
-    ))
+    )))
 }
 
 /// The text without leakgate's marked lines, or `None` if it has none.
@@ -276,8 +352,75 @@ fn remove_block(text: &str) -> Option<String> {
     found.then_some(out)
 }
 
+/// The text without leakgate's marked lines for `hook` (a lefthook config
+/// holds one block per hook), or `None` if it has none. A block belongs to
+/// the top-level section it sits in, or, when it starts a section of its
+/// own, to the section it opens.
+fn remove_hook_block(text: &str, hook: &str) -> Option<String> {
+    let key_of = |line: &str| {
+        let line = line.trim().trim_start_matches(['"', '\'']);
+        line.split([':', '"', '\''])
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut section = String::new();
+    let mut block: Option<(String, Option<String>)> = None;
+    let mut found = false;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if let Some((lines, owner)) = &mut block {
+            lines.push_str(line);
+            if owner.is_none() && !is_blank_or_comment(line) {
+                *owner = Some(key_of(line));
+            }
+            if trimmed == END {
+                let (lines, owner) = block.take().expect("inside a block");
+                if owner.as_deref() == Some(hook) {
+                    found = true;
+                } else {
+                    out.push_str(&lines);
+                }
+            }
+            continue;
+        }
+        if trimmed == BEGIN {
+            let owner = (indent_of(line) != Some(0)).then(|| section.clone());
+            block = Some((line.to_string(), owner));
+            continue;
+        }
+        if !is_blank_or_comment(line) && indent_of(line) == Some(0) {
+            section = key_of(line);
+        }
+        out.push_str(line);
+    }
+    if let Some((lines, _)) = block {
+        out.push_str(&lines);
+    }
+    found.then_some(out)
+}
+
+/// Does the lefthook config's section for `hook` mention leakgate anywhere
+/// (as a command, a job, or a script)?
+pub fn lefthook_runs_leakgate(text: &str, hook: &str) -> bool {
+    fn mentions(yaml: &Yaml) -> bool {
+        match yaml {
+            Yaml::String(s) => s.contains("leakgate"),
+            Yaml::Array(items) => items.iter().any(mentions),
+            Yaml::Hash(map) => map.iter().any(|(k, v)| mentions(k) || mentions(v)),
+            _ => false,
+        }
+    }
+    YamlLoader::load_from_str(text).is_ok_and(|docs| docs.iter().any(|doc| mentions(&doc[hook])))
+}
+
+fn lefthook_section_has_leakgate(text: &str, hook: &str) -> bool {
+    lefthook_runs_leakgate(text, hook)
+}
+
 /// What to add to a lefthook config by hand.
-fn lefthook_snippet(hook: &str, command: ManagedCommand) -> String {
+fn lefthook_snippet(hook: &str, command: &ManagedCommand) -> String {
     let mut out = format!("{hook}:\n  commands:\n    leakgate:\n");
     for field in command.lefthook_fields() {
         out.push_str(&format!("      {field}\n"));
@@ -285,11 +428,14 @@ fn lefthook_snippet(hook: &str, command: ManagedCommand) -> String {
     out
 }
 
-fn lefthook_install(config: &Path, hook: &str, command: ManagedCommand) -> Result<String> {
+fn lefthook_install(config: &Path, hook: &str, command: &ManagedCommand) -> Result<String> {
     let text =
         fs::read_to_string(config).with_context(|| format!("cannot read {}", config.display()))?;
-    if text.contains(BEGIN) {
-        return Ok(format!("leakgate is already in {}", config.display()));
+    if lefthook_section_has_leakgate(&text, hook) {
+        return Ok(format!(
+            "leakgate is already in the {hook} section of {}",
+            config.display()
+        ));
     }
     let edited = lefthook_insert(&text, hook, command)
         .and_then(|edited| verify_lefthook_edit(&text, &edited, hook, command).map(|()| edited));
@@ -309,11 +455,11 @@ fn lefthook_install(config: &Path, hook: &str, command: ManagedCommand) -> Resul
     }
 }
 
-fn lefthook_uninstall(config: &Path, hook: &str) -> Result<String> {
+fn lefthook_uninstall(config: &Path, hook: &str) -> Result<Option<String>> {
     let text =
         fs::read_to_string(config).with_context(|| format!("cannot read {}", config.display()))?;
-    let Some(rest) = remove_block(&text) else {
-        return Ok(format!("leakgate is not in {}", config.display()));
+    let Some(rest) = remove_hook_block(&text, hook) else {
+        return Ok(None);
     };
     if let Err(reason) = parse_yaml(&rest) {
         bail!(
@@ -323,10 +469,10 @@ fn lefthook_uninstall(config: &Path, hook: &str) -> Result<String> {
         );
     }
     write_keeping_mode(config, &rest, true)?;
-    Ok(format!(
-        "removed the leakgate command from {}",
+    Ok(Some(format!(
+        "removed the leakgate command from the {hook} section of {}",
         config.display()
-    ))
+    )))
 }
 
 /// Indentation of a line in spaces, or `None` for a tab (YAML forbids tabs
@@ -355,8 +501,9 @@ fn is_block_key(line: &str, key: &str) -> bool {
 }
 
 /// Inserts leakgate's command into `hook`'s `commands` (creating either
-/// when missing), as marked lines, indented like their neighbours.
-fn lefthook_insert(text: &str, hook: &str, command: ManagedCommand) -> Result<String, String> {
+/// when missing), or, in lefthook 2's style, as the first of its `jobs`;
+/// as marked lines, indented like their neighbours.
+fn lefthook_insert(text: &str, hook: &str, command: &ManagedCommand) -> Result<String, String> {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let top_level: Vec<usize> = (0..lines.len())
         .filter(|&i| !is_blank_or_comment(lines[i]) && indent_of(lines[i]) == Some(0))
@@ -435,16 +582,39 @@ fn lefthook_insert(text: &str, hook: &str, command: ManagedCommand) -> Result<St
         .copied()
         .filter(|&i| indent_of(lines[i]) == Some(child))
         .collect();
-    if children
+    let jobs = children
         .iter()
-        .any(|&i| lines[i].trim_start().starts_with('-'))
-    {
-        return Err(format!("its `{hook}` section is not a mapping"));
+        .copied()
+        .find(|&i| lines[i].trim_start().starts_with("jobs:"));
+    // A sequence may sit at its key's own indentation: items right after
+    // `jobs:` are its items, anywhere else they break the mapping.
+    let mut in_jobs = false;
+    for &i in &children {
+        if !lines[i].trim_start().starts_with('-') {
+            in_jobs = Some(i) == jobs;
+        } else if !in_jobs {
+            return Err(format!("its `{hook}` section is not a mapping"));
+        }
     }
-    if children.iter().any(|&i| is_block_key(lines[i], "jobs")) {
-        return Err(format!(
-            "its `{hook}` section uses `jobs`, which leakgate does not edit"
-        ));
+    if let Some(jobs) = jobs {
+        if !is_block_key(lines[jobs], "jobs") {
+            return Err("its `jobs` is not a plain block sequence".into());
+        }
+        // Items may sit at the key's own indentation or deeper.
+        let item = body
+            .iter()
+            .copied()
+            .find(|&i| i > jobs)
+            .filter(|&i| lines[i].trim_start().starts_with('-'))
+            .and_then(|i| indent_of(lines[i]))
+            .unwrap_or(child + 2);
+        let pad = " ".repeat(item);
+        let mut addition = format!("{pad}{BEGIN}\n{pad}- name: leakgate\n");
+        for field in command.lefthook_fields() {
+            addition.push_str(&format!("{pad}  {field}\n"));
+        }
+        addition.push_str(&format!("{pad}{END}\n"));
+        return Ok(insert_after(jobs, addition));
     }
     let commands = children
         .iter()
@@ -476,24 +646,59 @@ fn parse_yaml(text: &str) -> Result<Yaml, String> {
     }
 }
 
-/// The edit must add exactly `hook.commands.leakgate.run = command` and
-/// change nothing else.
+/// The edit must add exactly leakgate's command (`hook.commands.leakgate`,
+/// or a job named `leakgate` first in `hook.jobs`) and change nothing else.
 fn verify_lefthook_edit(
     original: &str,
     edited: &str,
     hook: &str,
-    command: ManagedCommand,
+    command: &ManagedCommand,
 ) -> Result<(), String> {
     let before = parse_yaml(original).map_err(|e| format!("it is not valid YAML ({e})"))?;
     let mut after =
         parse_yaml(edited).map_err(|e| format!("the edit would not be valid YAML ({e})"))?;
     let key = |k: &str| Yaml::String(k.to_string());
+    let jobs_before = match &before[hook]["jobs"] {
+        Yaml::Array(jobs) => Some(jobs.len()),
+        Yaml::Null => Some(0),
+        _ => None,
+    };
+    if let Some(jobs_before) = jobs_before {
+        let first = &after[hook]["jobs"][0];
+        if first["name"].as_str() != Some("leakgate")
+            || first["run"].as_str() != Some(command.lefthook_run().as_str())
+        {
+            return Err("the edit would not add the job where lefthook reads it".into());
+        }
+        let Yaml::Hash(root) = &mut after else {
+            return Err("the edit would not leave a mapping at the top".into());
+        };
+        let Some(Yaml::Hash(section)) = root.get_mut(&key(hook)) else {
+            return Err("the edit would not leave a mapping under the hook".into());
+        };
+        let Some(Yaml::Array(jobs)) = section.get_mut(&key("jobs")) else {
+            return Err("the edit would not leave a sequence under jobs".into());
+        };
+        if jobs.len() != jobs_before + 1 {
+            return Err("the edit would change the number of jobs".into());
+        }
+        jobs.remove(0);
+        if jobs.is_empty() && before[hook]["jobs"].is_null() {
+            section.insert(key("jobs"), Yaml::Null);
+        }
+        return if after == before {
+            Ok(())
+        } else {
+            Err("the edit would change more than the leakgate job".into())
+        };
+    }
     if !before[hook]["commands"]["leakgate"].is_badvalue() {
         return Err(format!(
             "its `{hook}` section already has a `leakgate` command"
         ));
     }
-    if after[hook]["commands"]["leakgate"]["run"].as_str() != Some(command.lefthook_run) {
+    if after[hook]["commands"]["leakgate"]["run"].as_str() != Some(command.lefthook_run().as_str())
+    {
         return Err("the edit would not add the command where lefthook reads it".into());
     }
     let had_section = !before[hook].is_badvalue();
@@ -533,13 +738,13 @@ mod tests {
     use super::*;
 
     fn round_trip(original: &str) -> String {
-        let edited = lefthook_insert(original, "pre-commit", command_for("pre-commit").unwrap())
+        let edited = lefthook_insert(original, "pre-commit", &command_for("pre-commit").unwrap())
             .and_then(|e| {
                 verify_lefthook_edit(
                     original,
                     &e,
                     "pre-commit",
-                    command_for("pre-commit").unwrap(),
+                    &command_for("pre-commit").unwrap(),
                 )
                 .map(|()| e)
             })
@@ -556,10 +761,7 @@ mod tests {
             edited.contains("  commands:\n    # >>> leakgate"),
             "{edited}"
         );
-        assert!(
-            edited.contains("    leakgate:\n      run: leakgate scan\n"),
-            "{edited}"
-        );
+        assert!(edited.contains("    leakgate:\n      run: '"), "{edited}");
         assert!(edited.contains("# lint first"));
     }
 
@@ -572,28 +774,57 @@ mod tests {
         round_trip("pre-commit:\n  commands:\n");
         let four = round_trip("pre-commit:\n    commands:\n        a:\n            run: x\n");
         assert!(
-            four.contains("        leakgate:\n            run: leakgate scan"),
+            four.contains("        leakgate:\n            run: '"),
             "{four}"
         );
+    }
+
+    #[test]
+    fn lefthook_jobs_gain_a_leakgate_job_first() {
+        let edited = round_trip("pre-commit:\n  jobs:\n    - name: lint\n      run: x\n");
+        let parsed = parse_yaml(&edited).unwrap();
+        assert_eq!(
+            parsed["pre-commit"]["jobs"][0]["name"].as_str(),
+            Some("leakgate")
+        );
+        assert_eq!(
+            parsed["pre-commit"]["jobs"][1]["name"].as_str(),
+            Some("lint")
+        );
+        round_trip("pre-commit:\n  jobs:\n  - run: x\n");
+        round_trip("pre-commit:\n  jobs:\n");
+    }
+
+    #[test]
+    fn each_hook_loses_only_its_own_block() {
+        let mut text = "pre-push:\n  commands:\n    t:\n      run: x\n".to_string();
+        text = lefthook_insert(&text, "pre-push", &command_for("pre-push").unwrap()).unwrap();
+        let both =
+            lefthook_insert(&text, "pre-commit", &command_for("pre-commit").unwrap()).unwrap();
+        assert_eq!(
+            remove_hook_block(&both, "pre-commit").as_deref(),
+            Some(text.as_str())
+        );
+        assert!(remove_hook_block(&text, "pre-commit").is_none());
     }
 
     #[test]
     fn unusual_lefthook_layouts_are_refused_not_guessed() {
         for original in [
             "pre-commit: {commands: {a: {run: x}}}\n",
-            "pre-commit:\n  jobs:\n    - run: x\n",
+            "pre-commit:\n  jobs: [{run: x}]\n",
             "pre-commit:\n  commands: {a: {run: x}}\n",
             "pre-commit:\n  commands:\n    leakgate:\n      run: leakgate scan\n",
             "pre-commit:\n  commands:\n    a:\n      run: x\npre-commit:\n  commands: {}\n",
         ] {
             let result =
-                lefthook_insert(original, "pre-commit", command_for("pre-commit").unwrap())
+                lefthook_insert(original, "pre-commit", &command_for("pre-commit").unwrap())
                     .and_then(|e| {
                         verify_lefthook_edit(
                             original,
                             &e,
                             "pre-commit",
-                            command_for("pre-commit").unwrap(),
+                            &command_for("pre-commit").unwrap(),
                         )
                     });
             assert!(result.is_err(), "edited unsafely:\n{original}");
@@ -606,7 +837,7 @@ mod tests {
         let at = husky_insertion_offset(v8);
         assert_eq!(&v8[at..], "npx lint-staged\n");
         let mut text = v8.to_string();
-        text.insert_str(at, &husky_block("leakgate scan"));
+        text.insert_str(at, &husky_block(&command_for("pre-commit").unwrap()));
         assert_eq!(remove_block(&text).as_deref(), Some(v8));
     }
 }

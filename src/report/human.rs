@@ -2,6 +2,11 @@
 //! secret highlighted and redacted, and where to rotate it; then a summary
 //! that says what was blocked and how to allow a false positive.
 //!
+//! Output fits the terminal: its width (or `COLUMNS` when set) cuts a long
+//! source line around the secret, so the carets stay under the secret's
+//! first character, and wraps advice text. Without a terminal or
+//! `COLUMNS`, lines keep the fixed context below.
+//!
 //! Everything taken from the repository is escaped before it reaches the
 //! terminal: paths, lines and secrets, and also rule ids, descriptions and
 //! remediation text (a repository's `.leakgate.toml` defines rules too) and
@@ -24,11 +29,42 @@ const CONTEXT_AFTER: usize = 40;
 /// other's context (a finding keeps at most 1 KiB of its line each side).
 const DISPLAY_NEIGHBOURHOOD: u32 = 4096;
 
+/// Narrowest layout the report will cut lines for.
+const MIN_WIDTH: usize = 40;
+
+/// The width to fit: `COLUMNS` when it is set to a number, else the
+/// terminal's (stdout's, or stderr's where git hooks send output), else
+/// none.
+pub fn terminal_width() -> Option<usize> {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|&c| c > 0)
+    {
+        return Some(columns.max(MIN_WIDTH));
+    }
+    [console::Term::stdout(), console::Term::stderr()]
+        .iter()
+        .filter(|term| term.is_term())
+        .find_map(|term| term.size_checked())
+        .map(|(_, columns)| usize::from(columns).max(MIN_WIDTH))
+}
+
 pub fn write(report: &ScanReport, options: ReportOptions, out: &mut dyn Write) -> Result<()> {
+    write_with_width(report, options, terminal_width(), out)
+}
+
+/// [`write`] for a given width (`None`: do not fit).
+pub fn write_with_width(
+    report: &ScanReport,
+    options: ReportOptions,
+    width: Option<usize>,
+    out: &mut dyn Write,
+) -> Result<()> {
     colored::control::set_override(options.color);
     for (i, finding) in report.findings.iter().enumerate() {
         let nearby = secrets_near(&report.findings, i);
-        write_finding(finding, &nearby, options, out)?;
+        write_finding(finding, &nearby, options, width, out)?;
     }
     for skipped in &report.skipped {
         writeln!(
@@ -39,7 +75,7 @@ pub fn write(report: &ScanReport, options: ReportOptions, out: &mut dyn Write) -
             escape(&skipped.reason)
         )?;
     }
-    write_summary(report, out)?;
+    write_summary(report, width, out)?;
     Ok(())
 }
 
@@ -47,19 +83,30 @@ fn write_finding(
     finding: &Finding,
     same_file: &[&Secret],
     options: ReportOptions,
+    width: Option<usize>,
     out: &mut dyn Write,
 ) -> Result<()> {
     let location = format!(
         "{}:{}:{}",
         finding.path, finding.start.line, finding.start.column
     );
-    writeln!(
-        out,
-        "{}  {}  {}",
-        location.bold(),
-        escape(&finding.rule_id).red().bold(),
-        escape(&finding.description)
-    )?;
+    let rule_id = escape(&finding.rule_id);
+    let description = escape(&finding.description);
+    let header = location.chars().count() + 2 + rule_id.chars().count() + 2;
+    if width.is_some_and(|w| header + description.chars().count() > w) {
+        writeln!(out, "{}  {}", location.bold(), rule_id.red().bold())?;
+        for line in wrap(&description, width, 4) {
+            writeln!(out, "    {line}")?;
+        }
+    } else {
+        writeln!(
+            out,
+            "{}  {}  {}",
+            location.bold(),
+            rule_id.red().bold(),
+            description
+        )?;
+    }
     if let Some(commit) = &finding.commit {
         let short_id: String = commit.id.chars().take(12).collect();
         writeln!(
@@ -77,6 +124,9 @@ fn write_finding(
         let hide = if options.reveal { &[][..] } else { same_file };
         let (before, after) = split_line(finding, hide, options.reveal);
         let shown = escape(&finding.secret.shown(options.reveal));
+        // "    N | " comes before the line.
+        let room = width.map(|w| w.saturating_sub(gutter.len() + 7));
+        let (before, after) = fit(&before, shown.chars().count(), &after, room);
         writeln!(
             out,
             "    {} | {}{}{}",
@@ -86,16 +136,22 @@ fn write_finding(
             after
         )?;
         let pad = " ".repeat(gutter.len() + before.chars().count());
-        let marks = "^".repeat(shown.chars().count().max(1));
+        let mut marks_len = shown.chars().count().max(1);
+        if let Some(room) = room {
+            marks_len = marks_len.min(room.saturating_sub(before.chars().count()).max(1));
+        }
+        let marks = "^".repeat(marks_len);
         writeln!(out, "    {pad}   {}", marks.red().bold())?;
     }
     if !finding.remediation.is_empty() {
-        writeln!(
-            out,
-            "    {} {}",
-            "fix:".green().bold(),
-            escape(&finding.remediation)
-        )?;
+        let lines = wrap(&escape(&finding.remediation), width, 9);
+        for (i, line) in lines.iter().enumerate() {
+            if i == 0 {
+                writeln!(out, "    {} {line}", "fix:".green().bold())?;
+            } else {
+                writeln!(out, "         {line}")?;
+            }
+        }
     }
     writeln!(out)?;
     Ok(())
@@ -152,6 +208,96 @@ fn split_line(finding: &Finding, hide: &[&Secret], reveal: bool) -> (String, Str
     (before, after)
 }
 
+/// The text before and after the secret, cut to fit `room` columns with
+/// the secret (`secret` columns) in full: the secret is what the reader
+/// must find, and the carets go under its first character. Context before
+/// it gets up to two thirds of what is left; `…` marks a cut.
+fn fit(before: &str, secret: usize, after: &str, room: Option<usize>) -> (String, String) {
+    let Some(room) = room else {
+        return (before.to_string(), after.to_string());
+    };
+    let b = before.chars().count();
+    let a = after.chars().count();
+    if b + secret + a <= room {
+        return (before.to_string(), after.to_string());
+    }
+    let left = room.saturating_sub(secret);
+    let keep_before = b.min((left * 2 / 3).max(left.saturating_sub(a)));
+    let before = if keep_before < b {
+        let keep = keep_before.saturating_sub(1);
+        let tail: String = before.chars().skip(b - keep).collect();
+        if keep_before == 0 {
+            String::new()
+        } else {
+            format!("…{tail}")
+        }
+    } else {
+        before.to_string()
+    };
+    let keep_after = left.saturating_sub(before.chars().count());
+    let after = if keep_after < a {
+        let head: String = after.chars().take(keep_after.saturating_sub(1)).collect();
+        if keep_after == 0 {
+            String::new()
+        } else {
+            format!("{head}…")
+        }
+    } else {
+        after.to_string()
+    };
+    (before, after)
+}
+
+/// `text` in lines of at most `width - indent` columns, broken at spaces
+/// (a word longer than a line is left whole); one line without a width.
+fn wrap(text: &str, width: Option<usize>, indent: usize) -> Vec<String> {
+    let Some(width) = width else {
+        return vec![text.to_string()];
+    };
+    let limit = width.saturating_sub(indent).max(20);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > limit {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Writes advice: each paragraph wrapped to `width` with two spaces of
+/// indentation.
+fn write_advice(out: &mut dyn Write, width: Option<usize>, paragraphs: &[&str]) -> Result<()> {
+    for paragraph in paragraphs {
+        let indent = paragraph.len() - paragraph.trim_start().len();
+        let pad = " ".repeat(2 + indent);
+        for line in wrap(paragraph.trim_start(), width, 2 + indent) {
+            writeln!(out, "{pad}{line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// What a human report says after a scan of history that found secrets:
+/// the purge, in the order that works.
+pub const HISTORY_PURGE_STEPS: &[&str] = &[
+    "To purge them from history, in this order:",
+    "  1. Rotate every secret listed above first. Rewriting history does not un-leak a key that was pushed.",
+    "  2. Write the plan: leakgate scan --history --format git-filter-repo --no-redact --report-path ../leakgate-replacements.txt (outside the repository: it holds the secrets).",
+    "  3. Rewrite history: git filter-repo --replace-text ../leakgate-replacements.txt",
+    "  4. Force-push every branch and tag (filter-repo removes the origin remote; add it back first): git push --force --all origin && git push --force --tags origin",
+    "  5. Ask the host to purge cached views and pull-request refs (old commits stay reachable there until it does).",
+    "  6. Have every clone re-clone: a clone made before the rewrite pushes the secrets back.",
+];
+
 /// The offsets where characters start (as columns count them: each invalid
 /// byte is one), plus the end.
 fn char_starts(bytes: &[u8]) -> Vec<usize> {
@@ -171,7 +317,7 @@ fn char_starts(bytes: &[u8]) -> Vec<usize> {
     starts
 }
 
-fn write_summary(report: &ScanReport, out: &mut dyn Write) -> Result<()> {
+fn write_summary(report: &ScanReport, width: Option<usize>, out: &mut dyn Write) -> Result<()> {
     let count = report.findings.len();
     if report.baselined > 0 {
         writeln!(
@@ -220,12 +366,19 @@ fn write_summary(report: &ScanReport, out: &mut dyn Write) -> Result<()> {
         paths.len(),
         if paths.len() == 1 { "" } else { "s" }
     );
+    // How to let a value that is not a secret through, without pointing at
+    // files the user's repository does not have.
+    const ALLOWLIST: &str = "Not a secret? Put `leakgate:allow` in a comment on that line, or allowlist it in .leakgate.toml: [allowlist] takes paths = [\"globs\"], secrets = [\"regexes\"], lines = [\"regexes\"] and stopwords = [\"words\"].";
     if report.push {
         writeln!(out, "{} {what}.", "leakgate: push blocked:".red().bold())?;
-        writeln!(
+        // A comment added now cannot change a commit that already exists.
+        write_advice(
             out,
-            "  The commit shown added it. Remove the secret from that commit (git commit --amend for the\n  \
-             last one, git rebase -i COMMIT^ for an older one), rotate it if it was ever shared, and push again."
+            width,
+            &[
+                "The commit shown added it. Rewrite that commit without the secret (git commit --amend for the last one, git rebase -i COMMIT^ for an older one), rotate the secret if it was ever shared, and push again.",
+                "Not a secret, or one already rotated and accepted? Record it with a reason: leakgate baseline --reason \"why\", commit .leakgate-baseline.json, and push again.",
+            ],
         )?;
     } else if report.message {
         let what = format!(
@@ -240,9 +393,13 @@ fn write_summary(report: &ScanReport, out: &mut dyn Write) -> Result<()> {
         )?;
     } else if report.staged {
         writeln!(out, "{} {what}.", "leakgate: commit blocked:".red().bold())?;
-        writeln!(
+        write_advice(
             out,
-            "  Remove the secret from the staged file (git add it again), rotate it if it was ever shared, and commit again."
+            width,
+            &[
+                "Remove the secret from the staged file (git add it again), rotate it if it was ever shared, and commit again.",
+                ALLOWLIST,
+            ],
         )?;
     } else if let Some(commits) = report.commits {
         writeln!(
@@ -250,17 +407,17 @@ fn write_summary(report: &ScanReport, out: &mut dyn Write) -> Result<()> {
             "{} {what}, in {commits} commit(s) scanned.",
             "leakgate: found".red().bold()
         )?;
-        writeln!(
+        write_advice(
             out,
-            "  Each is shown with the commit that added it. Rotate every secret that was ever pushed;\n  \
-             to accept the ones already in history, record them with `leakgate baseline`."
+            width,
+            &[
+                "Each is shown with the commit that added it. To accept the ones already in history, record them with a reason: leakgate baseline --reason \"why\".",
+            ],
         )?;
+        write_advice(out, width, HISTORY_PURGE_STEPS)?;
     } else {
         writeln!(out, "{} {what}.", "leakgate: found".red().bold())?;
+        write_advice(out, width, &[ALLOWLIST])?;
     }
-    writeln!(
-        out,
-        "  Not a secret? Put `leakgate:allow` in a comment on that line, or add an [allowlist] entry\n  (paths, secrets, lines or stopwords) to .leakgate.toml; config.example.toml shows every key."
-    )?;
     Ok(())
 }

@@ -1,8 +1,9 @@
-//! Reports: one writer per output format (human, JSON, SARIF) over the same
-//! [`ScanReport`].
+//! Reports: one writer per output format (human, JSON, SARIF, and the
+//! replacements file for git filter-repo) over the same [`ScanReport`].
 //! Writers only format; redaction is decided by `reveal` and done by
 //! [`crate::finding::Secret`].
 
+pub mod filter_repo;
 pub mod human;
 pub mod json;
 pub mod sarif;
@@ -24,6 +25,9 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,
+    /// A replacements file for `git filter-repo --replace-text` (needs
+    /// --no-redact and --report-path).
+    GitFilterRepo,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -44,5 +48,6 @@ pub fn write(
         Format::Human => human::write(report, options, out),
         Format::Json => json::write(report, options, out),
         Format::Sarif => sarif::write(report, options, out),
+        Format::GitFilterRepo => filter_repo::write(report, options, out),
     }
 }

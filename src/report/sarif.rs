@@ -1,7 +1,8 @@
 //! The SARIF 2.1.0 report, in the shape GitHub code scanning accepts: one
 //! run whose driver is `leakgate` with every rule the scan ran, and one
 //! result per finding with a repository-relative location and a partial
-//! fingerprint, so an alert keeps its identity when lines move.
+//! fingerprint of its own, so an alert keeps its identity when lines move
+//! and two findings never merge into one alert.
 //!
 //! SARIF files are made to be uploaded, so this writer always shows secrets
 //! redacted, even with `--no-redact`. Only the SARIF properties leakgate
@@ -23,8 +24,12 @@ pub const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 pub const VERSION: &str = "2.1.0";
 /// The key of leakgate's fingerprint in `partialFingerprints`; the version
-/// changes if the way fingerprints are computed ever does.
-pub const FINGERPRINT_KEY: &str = "leakgate/v1";
+/// changes if the way fingerprints are computed ever does (v1 was the
+/// finding's fingerprint alone, shared by every copy of a secret in a file).
+pub const FINGERPRINT_KEY: &str = "leakgate/v2";
+
+/// Where code scanning links the tool's name to.
+pub const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// Bytes a URI path keeps as they are: unreserved characters and `/`.
 /// Everything else, `:` included (a relative URI whose first segment has a
@@ -62,6 +67,7 @@ struct Tool<'a> {
 #[serde(rename_all = "camelCase")]
 struct Driver<'a> {
     name: &'static str,
+    information_uri: &'static str,
     version: &'static str,
     semantic_version: &'static str,
     rules: Vec<Rule<'a>>,
@@ -90,6 +96,10 @@ struct Configuration {
 #[derive(Serialize)]
 struct RuleProperties {
     tags: [&'static str; 2],
+    /// GitHub code scanning's severity score (a CVSS-like number as a
+    /// string): 9.0 and up is "critical", 7.0 to 8.9 "high".
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
 }
 
 #[derive(Serialize)]
@@ -157,6 +167,7 @@ pub fn write(report: &ScanReport, _options: ReportOptions, out: &mut dyn Write) 
             tool: Tool {
                 driver: Driver {
                     name: "leakgate",
+                    information_uri: INFORMATION_URI,
                     version: env!("CARGO_PKG_VERSION"),
                     semantic_version: env!("CARGO_PKG_VERSION"),
                     rules: rules.iter().map(|rule| sarif_rule(rule)).collect(),
@@ -166,7 +177,10 @@ pub fn write(report: &ScanReport, _options: ReportOptions, out: &mut dyn Write) 
             results: report
                 .findings
                 .iter()
-                .map(|finding| sarif_result(finding, index_of[finding.rule_id.as_str()]))
+                .zip(result_fingerprints(&report.findings))
+                .map(|(finding, fingerprint)| {
+                    sarif_result(finding, index_of[finding.rule_id.as_str()], fingerprint)
+                })
                 .collect(),
         }],
     };
@@ -208,11 +222,68 @@ fn sarif_rule(rule: &RuleInfo) -> Rule<'_> {
         default_configuration: Configuration { level: "error" },
         properties: RuleProperties {
             tags: ["security", "secret"],
+            security_severity: security_severity(&rule.id),
         },
     }
 }
 
-fn sarif_result(finding: &Finding, rule_index: usize) -> SarifResult<'_> {
+/// A rule's `security-severity`. Every rule finds a credential, which is
+/// critical once leaked; the catch-all rules, which judge a value by its
+/// name and look alone, are less certain to have found one, so high.
+fn security_severity(rule_id: &str) -> &'static str {
+    if rule_id.starts_with("generic-") {
+        "7.5"
+    } else {
+        "9.0"
+    }
+}
+
+/// One fingerprint per finding, in order. A hash of the rule, the path,
+/// the commit (history findings), the secret, and which occurrence of
+/// that secret in that file this is (counted in the report's path, line,
+/// column order): the same secret on three lines gives three alerts, and
+/// moving unrelated lines changes none of them.
+fn result_fingerprints(findings: &[Finding]) -> Vec<String> {
+    use sha2::{Digest, Sha256};
+    let mut seen: BTreeMap<(String, Vec<u8>, String, String), u32> = BTreeMap::new();
+    findings
+        .iter()
+        .map(|finding| {
+            let commit = finding
+                .commit
+                .as_ref()
+                .map(|c| c.id.clone())
+                .unwrap_or_default();
+            let digest = finding.secret.digest_hex();
+            let occurrence = seen
+                .entry((
+                    finding.rule_id.clone(),
+                    finding.path.as_bytes().to_vec(),
+                    commit.clone(),
+                    digest.clone(),
+                ))
+                .or_insert(0);
+            *occurrence += 1;
+            let mut hasher = Sha256::new();
+            for part in [
+                finding.rule_id.as_bytes(),
+                finding.path.as_bytes(),
+                commit.as_bytes(),
+                digest.as_bytes(),
+                occurrence.to_string().as_bytes(),
+            ] {
+                hasher.update(part);
+                hasher.update([0]);
+            }
+            hasher.finalize()[..16]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        })
+        .collect()
+}
+
+fn sarif_result(finding: &Finding, rule_index: usize, fingerprint: String) -> SarifResult<'_> {
     let message = if finding.file_rule {
         format!(
             "{}: {}: this file should not be committed",
@@ -254,7 +325,7 @@ fn sarif_result(finding: &Finding, rule_index: usize) -> SarifResult<'_> {
                 region,
             },
         }],
-        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, finding.fingerprint())]),
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint)]),
         properties: finding.commit.as_ref().map(|commit| CommitProperties {
             commit: &commit.id,
             author: &commit.author,

@@ -17,7 +17,6 @@
 //! and history scans read the message as committed.
 
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
@@ -49,15 +48,14 @@ pub enum CommentPrefix {
 /// The comment prefix git's config gives: the last `core.commentChar` or
 /// `core.commentString` set (git 2.45 made them one setting).
 pub fn comment_prefix() -> Result<CommentPrefix> {
-    let out = Command::new("git")
-        .args([
-            "config",
-            "--null",
-            "--get-regexp",
-            r"^core\.comment(char|string)$",
-        ])
-        .output()
-        .context("cannot run git to read core.commentChar")?;
+    let out = crate::git::command(&[
+        "config",
+        "--null",
+        "--get-regexp",
+        r"^core\.comment(char|string)$",
+    ])
+    .output()
+    .context("cannot run git to read core.commentChar")?;
     match out.status.code() {
         Some(0) => {}
         // No such setting.

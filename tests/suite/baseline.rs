@@ -153,3 +153,73 @@ fn a_broken_baseline_is_an_error_naming_its_line() {
         text(&out)
     );
 }
+
+#[test]
+fn a_baselined_secret_stays_accepted_after_git_mv_in_every_scan_mode() {
+    let (repo, _) = repo_with_an_old_secret();
+    let remote = repo.add_bare_remote();
+    repo.git(&["push", "-q", "origin", "main"]);
+    record(&repo);
+    repo.git(&["add", BASELINE]);
+    repo.commit_unchecked("baseline");
+    assert_passed(&repo.leakgate(&["install", "--hook", "all"]));
+
+    std::fs::create_dir(repo.path().join("config")).unwrap();
+    repo.git(&["mv", "settings.py", "config/settings.py"]);
+    // Staged: the hook sees the moved file as all new lines.
+    assert_passed(&repo.leakgate(&["scan"]));
+    assert_passed(&repo.commit(&[]));
+    // Files on disk, history and the push that carries the rename.
+    assert_passed(&repo.leakgate(&["scan", "."]));
+    assert_passed(&repo.leakgate(&["scan", "--history"]));
+    assert_passed(&repo.push(&["-q", "origin", "main"]));
+    assert!(repo.remote_ref(remote.path(), "refs/heads/main").is_some());
+
+    // Re-indented in its new place, still the same line.
+    repo.stage(
+        "config/settings.py",
+        &format!("DEBUG = False\n    AWS_KEY = \"{AWS_KEY_ID}\"\n"),
+    );
+    assert_passed(&repo.leakgate(&["scan"]));
+
+    // The same secret pasted into another file on another line is new.
+    repo.stage("deploy.sh", &format!("export KEY={AWS_KEY_ID}\n"));
+    let all = assert_blocked_by_finding(&repo.leakgate(&["scan"]));
+    assert!(all.contains("deploy.sh:1:"), "{all}");
+    assert!(!all.contains("settings.py"), "{all}");
+}
+
+#[test]
+fn a_baseline_reason_is_stored_listed_and_kept_when_recording_again() {
+    let (repo, added) = repo_with_an_old_secret();
+    let out = repo.leakgate(&["baseline", "--reason", "rotated 2024-05, ticket SEC-12"]);
+    assert_passed(&out);
+    let text_of = std::fs::read_to_string(repo.path().join(BASELINE)).unwrap();
+    assert!(
+        text_of.contains("\"reason\": \"rotated 2024-05, ticket SEC-12\""),
+        "{text_of}"
+    );
+
+    let listed = assert_passed(&repo.leakgate(&["baseline", "--list"]));
+    assert!(
+        listed.contains(&format!(
+            "settings.py:2  aws-access-key-id in commit {}  reason: rotated 2024-05, ticket SEC-12",
+            &added[..12]
+        )),
+        "{listed}"
+    );
+
+    // A second secret, recorded with another reason: the first keeps its own.
+    repo.commit_file("ci.sh", &format!("TOKEN={GITHUB_TOKEN}\n"), "ci");
+    assert_passed(&repo.leakgate(&["baseline", "--reason", "test fixture"]));
+    let listed = assert_passed(&repo.leakgate(&["baseline", "--list"]));
+    assert!(listed.contains("ci.sh:1  github-pat-classic"), "{listed}");
+    assert!(listed.contains("reason: test fixture"), "{listed}");
+    assert!(
+        listed.contains("reason: rotated 2024-05, ticket SEC-12"),
+        "{listed}"
+    );
+
+    let out = repo.leakgate(&["baseline", "--reason", "  "]);
+    assert_blocked_by_error(&out);
+}

@@ -162,7 +162,71 @@ fn a_hook_that_husky_owns_counts_when_husky_runs_leakgate() {
         "{report}"
     );
     assert!(
-        report.contains("PROBLEM  pre-push: husky runs this hook"),
+        report.contains("advice   pre-push: husky runs this hook"),
         "{report}"
     );
+}
+
+#[test]
+fn a_repository_set_up_as_the_readme_recommends_passes_with_advice_only() {
+    let repo = TestRepo::new();
+    repo.commit_file("app.py", "print('hi')\n", "app");
+    // What ./install.sh runs in the repository.
+    assert_passed(&repo.leakgate(&["install", "--hook", "all"]));
+    let out = repo.leakgate(&["doctor"]);
+    let report = assert_passed(&out);
+    assert!(report.contains("all checks passed"), "{report}");
+    // No .gitignore: a recommendation, labelled as one, not a problem.
+    assert!(
+        report.contains("advice   .gitignore: not ignored"),
+        "{report}"
+    );
+    assert!(report.contains("1 recommendation(s)"), "{report}");
+    for line in report
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+    {
+        let label = &line[2..9];
+        assert!(
+            ["ok     ", "PROBLEM", "advice "].contains(&label),
+            "unlabelled check: {line}\n{report}"
+        );
+    }
+}
+
+#[test]
+fn a_gitignore_that_ignores_env_files_passes_the_check() {
+    let repo = TestRepo::new();
+    repo.write(".gitignore", "node_modules/\n.env*\n!.env.example\n");
+    repo.commit_file("app.py", "print('hi')\n", "app");
+    assert_passed(&repo.leakgate(&["install", "--hook", "all"]));
+    let report = assert_passed(&repo.leakgate(&["doctor"]));
+    assert!(report.contains("ok       .gitignore"), "{report}");
+    assert!(!report.contains("advice"), "{report}");
+}
+
+#[test]
+fn a_long_list_of_files_is_capped_one_per_line() {
+    let repo = TestRepo::new();
+    for i in 0..12 {
+        repo.stage(
+            &format!("keys/k{i:02}.py"),
+            &format!("K = \"{AWS_KEY_ID}\"\n"),
+        );
+    }
+    repo.commit_unchecked("keys");
+    let report = text(&repo.leakgate(&["doctor"]));
+    let history = report
+        .lines()
+        .skip_while(|l| !l.contains("history:"))
+        .take_while(|l| !l.contains("fix:"))
+        .collect::<Vec<_>>();
+    assert!(
+        history[0].contains("12 secret(s) in 1 commit(s), in 12 file(s):"),
+        "{report}"
+    );
+    assert_eq!(history.len(), 1 + 5 + 1, "{report}");
+    assert_eq!(history[1].trim(), "keys/k00.py");
+    assert_eq!(history[6].trim(), "and 7 more");
+    assert!(report.lines().all(|l| l.chars().count() < 200), "{report}");
 }

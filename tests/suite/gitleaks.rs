@@ -194,3 +194,117 @@ fn a_malformed_gitleaks_config_blocks_with_file_line_and_column() {
         text(&out)
     );
 }
+
+/// A repository with three secrets committed, and the `.gitleaksignore`
+/// gitleaks writes for them (its own rule ids, both entry forms).
+fn repo_with_a_gitleaks_ignore() -> TestRepo {
+    let repo = TestRepo::new();
+    let first = repo.commit_file(
+        "deploy/ci.sh",
+        &format!("export TOKEN={GITHUB_TOKEN}\nexport KEY={AWS_KEY_ID}\n"),
+        "ci",
+    );
+    repo.commit_file(
+        "config/app.yml",
+        "db:\n  password: \"Zq8#pL2v!mR4xT9w\"\n",
+        "config",
+    );
+    repo.write(
+        ".gitleaksignore",
+        &format!(
+            "{first}:deploy/ci.sh:github-pat:1\n\
+             {first}:deploy/ci.sh:aws-access-token:2\n\
+             config/app.yml:generic-api-key:2\n"
+        ),
+    );
+    repo.git(&["add", ".gitleaksignore"]);
+    repo.commit_unchecked("ignore");
+    repo
+}
+
+#[test]
+fn a_gitleaksignore_written_by_gitleaks_ignores_the_same_secrets_in_leakgate() {
+    let repo = repo_with_a_gitleaks_ignore();
+    let all = assert_passed(&repo.leakgate(&["scan", "--history"]));
+    assert!(!all.contains("warning"), "{all}");
+    // Files on disk: the entries without a commit apply.
+    let out = repo.leakgate(&["scan", "--format", "json", "."]);
+    let found = findings(&out);
+    let rules: Vec<&str> = found
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        ["github-pat-classic", "aws-access-key-id"],
+        "{found:?}"
+    );
+
+    // A secret gitleaks' entries do not name is still reported.
+    repo.commit_file("deploy/more.sh", &format!("KEY={AWS_KEY_ID}\n"), "more");
+    let out = repo.leakgate(&["scan", "--history", "--format", "json"]);
+    let found = findings(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["path"], "deploy/more.sh");
+}
+
+#[test]
+fn gitleaksignore_warnings_collapse_into_one_line_and_verbose_lists_each() {
+    let repo = TestRepo::new();
+    let mut ignore = String::new();
+    for line in 1..=30 {
+        ignore.push_str(&format!(
+            "src/app.js:some-vendor-rule-{}:{line}\n",
+            line % 3
+        ));
+    }
+    ignore.push_str("not an entry\nneither is this\n");
+    repo.write(".gitleaksignore", &ignore);
+    repo.stage("a.txt", "clean\n");
+    let out = repo.leakgate(&["scan"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 2, "{stderr}");
+    assert!(
+        warnings.iter().any(|w| w.contains("30 ignore entries")),
+        "{stderr}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("2 lines are not gitleaks fingerprints")),
+        "{stderr}"
+    );
+
+    let out = repo.leakgate(&["scan", "--verbose"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        stderr.lines().filter(|l| l.contains("warning")).count(),
+        34,
+        "{stderr}"
+    );
+    assert!(stderr.contains("src/app.js:17"), "{stderr}");
+}
+
+#[test]
+fn commit_ids_in_gitleaksignore_and_baseline_files_are_not_secrets() {
+    let repo = TestRepo::new();
+    // A commit id on the line after one naming a Cloudflare rule reads,
+    // to a rule that allows a line break, as a token near "cloudflare".
+    let ignore = "\
+        0b6f1c9f4e1d2a3b4c5d6e7f8091a2b3c4d5e6f7:infra/cloudflare.tf:cloudflare-api-key:3\n\
+        9f86d081884c7d659a2feaa0c55ad015a3bf4f1b:infra/main.tf:generic-api-key:9\n";
+    repo.stage(".gitleaksignore", ignore);
+    repo.stage(
+        ".leakgate-baseline.json",
+        "{\"version\": 1, \"findings\": [{\"fingerprint\": \"9f86d081884c7d659a2feaa0c55ad015\", \
+         \"rule_id\": \"cloudflare-api-token\", \"path\": \"infra/cloudflare.tf\", \
+         \"value_hash\": \"0b6f1c9f4e1d2a3b4c5d6e7f8091a2b3\", \"line\": 3}]}\n",
+    );
+    assert_passed(&repo.leakgate(&["scan"]));
+    assert_passed(&repo.leakgate(&["scan", "."]));
+    // A real token pasted into such a file is still a finding.
+    repo.stage(".gitleaksignore", &format!("{ignore}# {GITHUB_TOKEN}\n"));
+    let all = assert_blocked_by_finding(&repo.leakgate(&["scan"]));
+    assert!(all.contains(".gitleaksignore:3:"), "{all}");
+}

@@ -238,3 +238,138 @@ fn a_gitleaksignore_entry_with_a_commit_ignores_that_finding_in_history() {
     );
     assert_passed(&repo.leakgate(&["scan", "--history"]));
 }
+
+/// `git filter-repo`, or `None` with the reason printed past the test
+/// harness's capture (.ci/run installs it from PyPI).
+fn filter_repo_or_skip(test: &str) -> Option<&'static str> {
+    use std::io::Write;
+    let found = std::process::Command::new("git-filter-repo")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !found {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{test}: skipped: git-filter-repo is not on PATH (pip install git-filter-repo)"
+        );
+    }
+    found.then_some("git-filter-repo")
+}
+
+/// A history with an AWS key, a GitHub token in two files and a private key.
+fn repo_with_leaks() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.commit_file("README.md", "hello\n", "first");
+    repo.commit_file(
+        "deploy/ci.sh",
+        &format!("export KEY={AWS_KEY_ID}\nexport TOKEN={GITHUB_TOKEN}\n"),
+        "ci",
+    );
+    repo.commit_file(
+        "tools/sync.py",
+        &format!("TOKEN = \"{GITHUB_TOKEN}\"\n"),
+        "sync",
+    );
+    repo.git(&["rm", "-q", "deploy/ci.sh"]);
+    repo.commit_unchecked("remove ci");
+    repo
+}
+
+#[test]
+fn filter_repo_with_the_replacements_file_leaves_a_history_scan_clean() {
+    let Some(filter_repo) = filter_repo_or_skip("filter_repo_replacements") else {
+        return;
+    };
+    let repo = repo_with_leaks();
+    assert_blocked_by_finding(&repo.leakgate(&["scan", "--history"]));
+    let plan = repo.home().join("plan/replacements.txt");
+    let out = repo.leakgate(&[
+        "scan",
+        "--history",
+        "--format",
+        "git-filter-repo",
+        "--no-redact",
+        "--report-path",
+        plan.to_str().unwrap(),
+    ]);
+    let all = assert_blocked_by_finding(&out);
+    assert!(
+        !all.contains(AWS_KEY_ID) && !all.contains(GITHUB_TOKEN),
+        "{all}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&plan).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let text_of = std::fs::read_to_string(&plan).unwrap();
+    assert!(
+        text_of.contains(&format!(
+            "literal:{GITHUB_TOKEN}==>***REMOVED-github-pat-classic***"
+        )),
+        "{text_of}"
+    );
+    assert_eq!(
+        text_of.matches(GITHUB_TOKEN).count(),
+        1,
+        "one line per secret:\n{text_of}"
+    );
+
+    let out = repo
+        .command(filter_repo)
+        .args(["--force", "--replace-text", plan.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_passed(&out);
+    let all = assert_passed(&repo.leakgate(&["scan", "--history"]));
+    assert!(all.contains("no secrets"), "{all}");
+    let sync = repo.git(&["show", "HEAD:tools/sync.py"]);
+    assert_eq!(sync, "TOKEN = \"***REMOVED-github-pat-classic***\"\n");
+}
+
+#[test]
+fn the_filter_repo_report_is_refused_without_a_report_path_or_no_redact() {
+    let repo = repo_with_leaks();
+    let out = repo.leakgate(&[
+        "scan",
+        "--history",
+        "--format",
+        "git-filter-repo",
+        "--no-redact",
+    ]);
+    let all = assert_blocked_by_error(&out);
+    assert!(all.contains("--report-path"), "{all}");
+    assert!(!all.contains(GITHUB_TOKEN), "{all}");
+    let plan = repo.home().join("plan.txt");
+    let out = repo.leakgate(&[
+        "scan",
+        "--history",
+        "--format",
+        "git-filter-repo",
+        "--report-path",
+        plan.to_str().unwrap(),
+    ]);
+    let all = assert_blocked_by_error(&out);
+    assert!(all.contains("--no-redact"), "{all}");
+    assert!(!plan.exists());
+}
+
+#[test]
+fn a_history_report_with_secrets_ends_with_the_purge_steps_in_order() {
+    let repo = repo_with_leaks();
+    let all = assert_blocked_by_finding(&repo.leakgate(&["scan", "--history"]));
+    let steps = [
+        "Rotate every secret listed above first",
+        "--format git-filter-repo --no-redact --report-path",
+        "git filter-repo --replace-text",
+        "git push --force --all",
+        "purge cached views and pull-request refs",
+        "re-clone",
+    ];
+    let mut at = 0;
+    for step in steps {
+        let found = all[at..]
+            .find(step)
+            .unwrap_or_else(|| panic!("{step:?} missing or out of order:\n{all}"));
+        at += found + step.len();
+    }
+    assert!(!all.contains("config.example.toml"), "{all}");
+}

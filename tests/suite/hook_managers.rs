@@ -110,7 +110,7 @@ fn husky9_blocks_with_a_clear_message_when_leakgate_is_missing() {
         .output()
         .unwrap();
     let all = assert_blocked_by_finding(&out);
-    assert!(all.contains("leakgate binary is not installed"), "{all}");
+    assert!(all.contains("no working leakgate binary"), "{all}");
 }
 
 /// husky 5–8: `core.hooksPath=.husky`; each user script sources
@@ -144,10 +144,7 @@ fn husky8_gets_the_line_after_its_set_up_so_it_runs_once() {
     assert_passed(&repo.leakgate(&["install"]));
     let script = read(&repo, ".husky/pre-commit");
     let setup = script.find("husky.sh").unwrap();
-    let ours = script
-        .find("leakgate scan")
-        .or_else(|| script.find("leakgate_bin"))
-        .unwrap();
+    let ours = script.find("hook-handshake").unwrap();
     assert!(setup < ours, "{script}");
 
     repo.stage("a.txt", "a\n");
@@ -177,6 +174,16 @@ const LEFTHOOK_CONFIG: &str = "# Team hooks: see https://lefthook.dev\n\
 pre-commit:\n  parallel: true\n  commands:\n    # keep lint first\n    lint:\n      glob: \"*.{js,ts}\"\n      run: npx eslint {staged_files}\n\
 \npre-push:\n  commands:\n    test:\n      run: npm test # all of it\n";
 
+/// leakgate's lefthook command runs `leakgate ARGS` after finding the
+/// binary and checking its handshake.
+fn assert_runs(command: &yaml_rust2::Yaml, args: &str) {
+    let run = command["run"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{command:?}"));
+    assert!(run.contains("hook-handshake"), "{run}");
+    assert!(run.ends_with(&format!("\"$l\" {args}")), "{run}");
+}
+
 fn lefthook_repo(config: &str) -> TestRepo {
     let repo = TestRepo::new();
     repo.write("lefthook.yml", config);
@@ -197,7 +204,7 @@ fn lefthook_gets_a_leakgate_command_and_uninstall_restores_the_file_exactly() {
     }
     let config = &YamlLoader::load_from_str(&edited).unwrap()[0];
     let commands = &config["pre-commit"]["commands"];
-    assert_eq!(commands["leakgate"]["run"].as_str(), Some("leakgate scan"));
+    assert_runs(&commands["leakgate"], "scan");
     assert_eq!(
         commands["lint"]["run"].as_str(),
         Some("npx eslint {staged_files}")
@@ -223,10 +230,7 @@ fn lefthook_without_a_pre_commit_section_gets_one() {
     let repo = lefthook_repo(config);
     assert_passed(&repo.leakgate(&["install"]));
     let parsed = &YamlLoader::load_from_str(&read(&repo, "lefthook.yml")).unwrap()[0];
-    assert_eq!(
-        parsed["pre-commit"]["commands"]["leakgate"]["run"].as_str(),
-        Some("leakgate scan")
-    );
+    assert_runs(&parsed["pre-commit"]["commands"]["leakgate"], "scan");
     assert_passed(&repo.leakgate(&["uninstall"]));
     assert_eq!(read(&repo, "lefthook.yml"), config);
 }
@@ -240,7 +244,7 @@ fn a_lefthook_config_that_cannot_be_edited_safely_is_left_alone_with_the_snippet
     let all = text(&out);
     assert!(all.contains("cannot safely edit"), "{all}");
     assert!(
-        all.contains("pre-commit:\n  commands:\n    leakgate:\n      run: leakgate scan\n"),
+        all.contains("pre-commit:\n  commands:\n    leakgate:\n      run: '"),
         "{all}"
     );
     assert_eq!(read(&repo, "lefthook.yml"), config);
@@ -253,20 +257,26 @@ fn a_lefthook_hook_without_its_config_is_an_error_with_the_snippet() {
     write_executable(&repo.path().join(".git/hooks/pre-commit"), LEFTHOOK_HOOK);
     let out = repo.leakgate(&["install"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(text(&out).contains("run: leakgate scan"), "{}", text(&out));
+    assert!(text(&out).contains("hook-handshake"), "{}", text(&out));
     assert_eq!(read(&repo, ".git/hooks/pre-commit"), LEFTHOOK_HOOK);
 }
 
 #[test]
-fn a_lefthook_config_alone_does_not_stop_a_normal_install() {
-    // lefthook.yml in the tree but lefthook's hook not installed: leakgate
-    // installs its own hook, as it would without lefthook.
+fn a_lefthook_config_without_its_hook_gets_leakgate_in_the_config_and_a_hook_meanwhile() {
+    // lefthook.yml in the tree but lefthook's hook not installed yet:
+    // leakgate goes into the config (for after `lefthook install`) and
+    // installs its own hook, which protects the commits made before.
     let repo = TestRepo::new();
     repo.write("lefthook.yml", LEFTHOOK_CONFIG);
-    assert_passed(&repo.leakgate(&["install"]));
-    assert_eq!(read(&repo, "lefthook.yml"), LEFTHOOK_CONFIG);
+    let said = assert_passed(&repo.leakgate(&["install", "--hook", "pre-commit"]));
+    assert!(said.contains("lefthook install"), "{said}");
+    let parsed = &YamlLoader::load_from_str(&read(&repo, "lefthook.yml")).unwrap()[0];
+    assert_runs(&parsed["pre-commit"]["commands"]["leakgate"], "scan");
     repo.stage("k.txt", &format!("{AWS_KEY_ID}\n"));
     assert_blocked_by_finding(&repo.commit(&[]));
+    assert_passed(&repo.leakgate(&["uninstall"]));
+    assert_eq!(read(&repo, "lefthook.yml"), LEFTHOOK_CONFIG);
+    assert!(!repo.path().join(".git/hooks/pre-commit").exists());
 }
 
 #[test]
@@ -304,12 +314,196 @@ fn lefthook_pre_push_command_passes_git_arguments_and_stdin() {
     let edited = read(&repo, "lefthook.yml");
     let config = &YamlLoader::load_from_str(&edited).unwrap()[0];
     let leakgate = &config["pre-push"]["commands"]["leakgate"];
-    assert_eq!(
-        leakgate["run"].as_str(),
-        Some("leakgate scan --pre-push {1} {2}")
-    );
+    assert_runs(leakgate, "scan --pre-push {1} {2}");
     assert_eq!(leakgate["use_stdin"].as_bool(), Some(true));
     assert!(config["pre-commit"]["commands"]["leakgate"].is_badvalue());
     assert_passed(&repo.leakgate(&["uninstall", "--hook", "pre-push"]));
     assert_eq!(read(&repo, "lefthook.yml"), LEFTHOOK_CONFIG);
+}
+
+/// `tool` when it is on PATH, or `None` with the reason printed past the
+/// test harness's capture (.ci/run installs it from npm).
+fn tool_or_skip(tool: &str, test: &str) -> Option<&'static str> {
+    use std::io::Write;
+    let found = std::process::Command::new(tool)
+        .arg("version")
+        .output()
+        .is_ok_and(|out| out.status.success())
+        || std::process::Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|out| out.status.success());
+    if found {
+        Some(if tool == "lefthook" {
+            "lefthook"
+        } else {
+            "husky"
+        })
+    } else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{test}: skipped: {tool} is not on PATH (npm install {tool}; .ci/run does)"
+        );
+        None
+    }
+}
+
+fn run_tool(repo: &TestRepo, tool: &str, args: &[&str]) -> String {
+    let out = repo
+        .command(tool)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_passed(&out)
+}
+
+/// Hook files (not git's samples) in `.git/hooks`, sorted.
+fn hook_files(repo: &TestRepo) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo.path().join(".git/hooks"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.ends_with(".sample"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn lefthook_installed_after_leakgate_keeps_the_scan_running_and_uninstall_leaves_no_old_files() {
+    let Some(lefthook) = tool_or_skip("lefthook", "lefthook_after_leakgate") else {
+        return;
+    };
+    let repo = TestRepo::new();
+    repo.commit_file("README.md", "hello\n", "first");
+    assert_passed(&repo.leakgate(&["install"]));
+    // What lefthook's template writes: comments only.
+    let template = "# EXAMPLE USAGE:\n#\n#   Refer for explanation to following link:\n#   https://lefthook.dev/configuration/\n#\n";
+    repo.write("lefthook.yml", template);
+    let said = assert_passed(&repo.leakgate(&["install"]));
+    assert!(said.contains("lefthook.yml"), "{said}");
+    run_tool(&repo, lefthook, &["install"]);
+    assert!(
+        managed_by_lefthook(&repo, "pre-commit"),
+        "{:?}",
+        hook_files(&repo)
+    );
+
+    repo.stage("k.py", &format!("K = \"{AWS_KEY_ID}\"\n"));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
+    assert!(all.contains("k.py:1:6"), "{all}");
+    let out = repo.try_git(&[
+        "commit",
+        "--allow-empty",
+        "-m",
+        &format!("x {GITHUB_TOKEN}"),
+    ]);
+    assert_blocked_by_finding(&out);
+    let report = assert_passed(&repo.leakgate(&["doctor"]));
+    assert!(
+        report.contains("ok       pre-commit: runs leakgate through lefthook"),
+        "{report}"
+    );
+
+    assert_passed(&repo.leakgate(&["uninstall"]));
+    assert_eq!(read(&repo, "lefthook.yml"), template);
+    let left = hook_files(&repo);
+    assert!(left.iter().all(|name| !name.ends_with(".old")), "{left:?}");
+    assert!(
+        left.iter().all(|name| !crate::util::text_contains(
+            &repo.path().join(".git/hooks").join(name),
+            "leakgate-managed-hook"
+        )),
+        "{left:?}"
+    );
+}
+
+fn managed_by_lefthook(repo: &TestRepo, hook: &str) -> bool {
+    std::fs::read_to_string(repo.path().join(".git/hooks").join(hook))
+        .is_ok_and(|text| text.contains("lefthook"))
+}
+
+#[test]
+fn doctor_flags_a_leakgate_hook_that_lefthook_renamed_and_install_brings_the_scan_back() {
+    let Some(lefthook) = tool_or_skip("lefthook", "lefthook_renamed_hook") else {
+        return;
+    };
+    let repo = TestRepo::new();
+    repo.write(".gitignore", ".env\n.env.*\n");
+    repo.commit_file("README.md", "hello\n", "first");
+    assert_passed(&repo.leakgate(&["install"]));
+    // The team adopts lefthook without telling leakgate.
+    repo.write(
+        "lefthook.yml",
+        "pre-commit:\n  jobs:\n    - name: lint\n      run: echo lint\n",
+    );
+    run_tool(&repo, lefthook, &["install"]);
+    assert!(repo.path().join(".git/hooks/pre-commit.old").is_file());
+
+    let out = repo.leakgate(&["doctor"]);
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("PROBLEM  pre-commit: lefthook runs this hook"),
+        "{report}"
+    );
+    assert!(report.contains("pre-commit.old"), "{report}");
+
+    // The fix doctor prints adds a job to lefthook 2's `jobs:` list.
+    assert_passed(&repo.leakgate(&["install", "--hook", "pre-commit"]));
+    let config = &YamlLoader::load_from_str(&read(&repo, "lefthook.yml")).unwrap()[0];
+    assert_eq!(
+        config["pre-commit"]["jobs"][0]["name"].as_str(),
+        Some("leakgate")
+    );
+    assert_runs(&config["pre-commit"]["jobs"][0], "scan");
+    run_tool(&repo, lefthook, &["install"]);
+    repo.stage("k.py", &format!("K = \"{AWS_KEY_ID}\"\n"));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
+    assert!(all.contains("k.py:1:6"), "{all}");
+    let report = text(&repo.leakgate(&["doctor"]));
+    assert!(
+        report.contains("ok       pre-commit: runs leakgate through lefthook"),
+        "{report}"
+    );
+}
+
+#[test]
+fn lefthook_in_package_json_counts_as_in_use() {
+    let repo = TestRepo::new();
+    repo.write(
+        "package.json",
+        "{\"devDependencies\": {\"lefthook\": \"^2.0.0\"}}\n",
+    );
+    let out = repo.leakgate(&["install"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let all = text(&out);
+    assert!(all.contains("package.json depends on it"), "{all}");
+    assert!(
+        all.contains("pre-commit:\n  commands:\n    leakgate:\n"),
+        "{all}"
+    );
+}
+
+#[test]
+fn husky_pre_push_says_it_runs_before_every_push() {
+    let Some(husky) = tool_or_skip("husky", "husky_pre_push_words") else {
+        return;
+    };
+    let repo = TestRepo::new();
+    repo.write("package.json", "{}\n");
+    run_tool(&repo, husky, &["init"]);
+    let said = assert_passed(&repo.leakgate(&["install", "--hook", "pre-push"]));
+    assert!(said.contains("before every push"), "{said}");
+    assert!(!said.contains("every commit"), "{said}");
+    let said = assert_passed(&repo.leakgate(&["install", "--hook", "pre-commit"]));
+    assert!(said.contains("at every commit"), "{said}");
+    // husky's own generated hook runs the team's script, and leakgate in it.
+    repo.write(
+        ".husky/pre-commit",
+        &read(&repo, ".husky/pre-commit").replace("npm test\n", ""),
+    );
+    repo.stage("k.py", &format!("K = \"{AWS_KEY_ID}\"\n"));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
+    assert!(all.contains("k.py:1:6"), "{all}");
 }

@@ -24,5 +24,6 @@ mod repo_states;
 mod reports;
 mod scan_files;
 mod secrecy;
+mod snapshots;
 mod staged_index;
 mod terminal;

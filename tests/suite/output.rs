@@ -176,3 +176,14 @@ fn rules_lists_the_repository_configs_rules_too() {
     assert!(list.contains("acme-token"), "{list}");
     assert!(!list.contains("aws-access-key-id "), "{list}");
 }
+
+#[test]
+fn the_summary_names_the_allowlist_keys_not_a_file_the_repository_lacks() {
+    let repo = TestRepo::new();
+    repo.stage("k.py", &format!("K = \"{AWS_KEY_ID}\"\n"));
+    let all = assert_blocked_by_finding(&repo.leakgate(&["scan"]));
+    assert!(!all.contains("config.example.toml"), "{all}");
+    for key in ["[allowlist]", "paths", "secrets", "lines", "stopwords"] {
+        assert!(all.contains(key), "{key}: {all}");
+    }
+}

@@ -213,3 +213,16 @@ fn garbage_on_stdin_is_an_error_that_blocks() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("line 1"), "{}", text(&out));
 }
+
+#[test]
+fn a_blocked_push_suggests_rewriting_the_commit_or_a_baseline_never_an_inline_allow() {
+    let repo = TestRepo::new();
+    let _remote = repo.add_bare_remote();
+    assert_passed(&repo.leakgate(&["install", "--hook", "pre-push"]));
+    repo.commit_file("k.py", &format!("K = \"{AWS_KEY_ID}\"\n"), "sneaky");
+    let all = assert_blocked_by_finding(&repo.push(&["origin", "main"]));
+    assert!(!all.contains("leakgate:allow"), "{all}");
+    assert!(all.contains("git rebase -i"), "{all}");
+    assert!(all.contains("leakgate baseline --reason"), "{all}");
+    assert!(!all.contains("config.example.toml"), "{all}");
+}

@@ -55,7 +55,7 @@ fn the_hooks_manifest_declares_a_cargo_built_and_an_installed_binary_hook() {
     let ids: Vec<&str> = hooks.iter().map(|h| h["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["leakgate", "leakgate-system"]);
     for hook in &hooks {
-        assert_eq!(hook["entry"].as_str(), Some("leakgate scan --staged"));
+        assert_eq!(hook["entry"].as_str(), Some("leakgate scan --staged --"));
         assert_eq!(hook["pass_filenames"].as_bool(), Some(true));
         assert_eq!(hook["require_serial"].as_bool(), Some(true));
         let stages = hook["stages"].as_vec().unwrap();
@@ -255,4 +255,74 @@ fn pre_commit_try_repo_builds_and_runs_the_cargo_hook() {
         .unwrap();
     let all = assert_blocked_by_finding(&out);
     assert!(all.contains("leak.py:1:6"), "{all}");
+}
+
+#[test]
+fn staged_files_named_like_flags_are_file_names_through_the_manifest_entry() {
+    let Some(program) = pre_commit_or_skip("flag_named_files") else {
+        return;
+    };
+    let repo = TestRepo::new();
+    let (hooks, rev) = hook_repository(&repo);
+    repo.stage(
+        ".pre-commit-config.yaml",
+        &format!(
+            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: leakgate-system\n",
+            hooks.display()
+        ),
+    );
+    assert_passed(&pre_commit(&repo, &program, &["install"]));
+    for name in ["-h", "--help", "--no-redact"] {
+        repo.stage(name, "nothing here\n");
+    }
+    repo.stage("leak.txt", &format!("token {GITHUB_TOKEN}\n"));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
+    assert!(all.contains("leak.txt:1:7"), "{all}");
+    assert!(
+        !all.contains(GITHUB_TOKEN),
+        "the secret was printed:\n{all}"
+    );
+    assert!(!all.contains("Usage:"), "help instead of a scan:\n{all}");
+}
+
+#[test]
+fn doctor_counts_a_pre_commit_config_that_runs_leakgate() {
+    let Some(program) = pre_commit_or_skip("doctor_pre_commit_config") else {
+        return;
+    };
+    let repo = TestRepo::new();
+    repo.write(".gitignore", ".env\n.env.*\n");
+    repo.stage(".pre-commit-config.yaml", "repos: []\n");
+    assert_passed(&pre_commit(&repo, &program, &["install"]));
+    repo.commit_unchecked("config");
+
+    // The framework runs the hook, and its config has no leakgate: the fix
+    // is an entry in that config, never a second leakgate hook beside it.
+    let out = repo.leakgate(&["doctor"]);
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("PROBLEM  pre-commit: the pre-commit framework runs this hook"),
+        "{report}"
+    );
+    assert!(!report.contains("another tool's hook"), "{report}");
+    assert!(
+        !report.contains("leakgate install --hook pre-commit"),
+        "{report}"
+    );
+
+    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
+    let config = readme
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .find(|block| block.contains("repo: local"))
+        .unwrap();
+    repo.write(".pre-commit-config.yaml", config);
+    let out = repo.leakgate(&["doctor"]);
+    let report = assert_passed(&out);
+    assert!(
+        report.contains("ok       pre-commit: runs leakgate through the pre-commit framework"),
+        "{report}"
+    );
 }

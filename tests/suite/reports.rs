@@ -91,11 +91,10 @@ fn sarif_has_the_fields_code_scanning_requires_and_no_full_secret() {
         "endColumn is the column after the secret"
     );
 
-    // The fingerprint is the one the JSON report gives, and not the secret.
-    let report = json(&repo.leakgate(&["scan", "--format", "json"]));
-    assert_eq!(
-        aws["partialFingerprints"]["leakgate/v1"],
-        report["findings"][0]["fingerprint"]
+    let fingerprint = aws["partialFingerprints"]["leakgate/v2"].as_str().unwrap();
+    assert!(
+        fingerprint.len() == 32 && !fingerprint.contains("AKIA"),
+        "{fingerprint}"
     );
     assert_eq!(results[1]["ruleId"], "github-pat-classic");
     assert_eq!(
@@ -189,4 +188,68 @@ fn an_unwritable_report_path_is_an_error() {
     let out = repo.leakgate(&["scan", "--report-path", "taken/r.json"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("taken"), "{}", text(&out));
+}
+
+/// `partialFingerprints` of each result of a SARIF scan of the staged
+/// changes, in report order.
+fn sarif_fingerprints(repo: &TestRepo) -> Vec<String> {
+    let out = repo.leakgate(&["scan", "--format", "sarif"]);
+    json(&out)["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["leakgate/v2"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn the_same_secret_on_three_lines_and_in_two_files_gets_five_sarif_fingerprints() {
+    let repo = TestRepo::new();
+    let body = format!("a = \"{AWS_KEY_ID}\"\nb = \"{AWS_KEY_ID}\"\nc = \"{AWS_KEY_ID}\"\n");
+    repo.stage("one.py", &body);
+    repo.stage("two.py", &body[..body.len() / 3 * 2]);
+    let prints = sarif_fingerprints(&repo);
+    assert_eq!(prints.len(), 5, "{prints:?}");
+    let distinct: std::collections::BTreeSet<&String> = prints.iter().collect();
+    assert_eq!(distinct.len(), 5, "{prints:?}");
+}
+
+#[test]
+fn sarif_fingerprints_stay_the_same_when_unrelated_lines_move() {
+    let repo = TestRepo::new();
+    let lines = format!("a = \"{AWS_KEY_ID}\"\nb = \"{GITHUB_TOKEN}\"\nc = \"{AWS_KEY_ID}\"\n");
+    repo.stage("app.py", &lines);
+    let before = sarif_fingerprints(&repo);
+    repo.stage(
+        "app.py",
+        &format!("# a new header\n\nimport os\n{lines}x = 1\n"),
+    );
+    assert_eq!(sarif_fingerprints(&repo), before);
+}
+
+#[test]
+fn sarif_names_the_tool_home_and_a_security_severity_per_rule() {
+    let repo = repo_with_two_secrets();
+    let out = repo.leakgate(&["scan", "--format", "sarif"]);
+    let sarif = json(&out);
+    let driver = &sarif["runs"][0]["tool"]["driver"];
+    assert!(
+        driver["informationUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    for rule in driver["rules"].as_array().unwrap() {
+        let severity: f64 = rule["properties"]["security-severity"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{rule}"))
+            .parse()
+            .unwrap();
+        assert!((0.1..=10.0).contains(&severity), "{rule}");
+    }
 }

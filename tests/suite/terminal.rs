@@ -382,3 +382,71 @@ echo chained-{hook}-ran >&2
     let all = assert_passed(&repo.try_git(&["push", remote.to_str().unwrap(), "main"]));
     assert!(all.contains("chained-pre-push-ran"), "{all}");
 }
+
+/// A staged Python file whose one line holds an AWS key deep inside a
+/// long call, scanned with `COLUMNS` set.
+fn scan_long_line(columns: &str) -> String {
+    let repo = TestRepo::new();
+    let prefix = format!(
+        "client = make_client(region=\"eu-west-1\", retries=5, timeout=30, {}",
+        "x=1, ".repeat(12)
+    );
+    repo.stage(
+        "app.py",
+        &format!(
+            "{prefix}key=\"{AWS_KEY_ID}\", {})\n",
+            "flag=True, ".repeat(10)
+        ),
+    );
+    let out = repo
+        .command(leakgate_bin())
+        .args(["scan", "--color", "never"])
+        .env("COLUMNS", columns)
+        .output()
+        .unwrap();
+    assert_blocked_by_finding(&out)
+}
+
+#[test]
+fn at_80_columns_every_line_fits_and_the_carets_sit_under_the_secret() {
+    let all = scan_long_line("80");
+    for line in all.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
+    let lines: Vec<&str> = all.lines().collect();
+    let source = lines
+        .iter()
+        .position(|l| l.starts_with("    1 | "))
+        .expect(&all);
+    let secret_at = lines[source].find("AKIA").expect(&all);
+    let caret_at = lines[source + 1].find('^').expect(&all);
+    assert_eq!(
+        lines[source][..secret_at].chars().count(),
+        lines[source + 1][..caret_at].chars().count(),
+        "{all}"
+    );
+    assert!(lines[source].contains('…'), "the line was cut: {all}");
+    // The fix text wraps instead of running on.
+    assert!(
+        all.lines().filter(|l| l.starts_with("         ")).count() >= 1,
+        "{all}"
+    );
+}
+
+#[test]
+fn a_wide_terminal_shows_more_of_the_line() {
+    let narrow = scan_long_line("60");
+    let wide = scan_long_line("200");
+    let source = |all: &str| {
+        all.lines()
+            .find(|l| l.starts_with("    1 | "))
+            .unwrap()
+            .to_string()
+    };
+    assert!(source(&wide).chars().count() > source(&narrow).chars().count());
+    assert!(source(&narrow).chars().count() <= 60, "{narrow}");
+}

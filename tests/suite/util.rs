@@ -281,3 +281,8 @@ impl TestRepo {
 pub fn findings(out: &Output) -> Vec<serde_json::Value> {
     json(out)["findings"].as_array().unwrap().clone()
 }
+
+/// Does the file at `path` exist and contain `needle`?
+pub fn text_contains(path: &Path, needle: &str) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|text| text.contains(needle))
+}

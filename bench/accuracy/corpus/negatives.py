@@ -25,7 +25,7 @@ FAMILIES = [
     "lockfile",              # package-lock integrity, poetry.lock / Cargo.lock hashes
     "minified-js",           # long random-looking identifiers in bundles, source maps
     "public-key-or-cert",    # ssh-rsa AAAA..., BEGIN PUBLIC KEY, BEGIN CERTIFICATE
-    "provider-example-key",  # AKIAIOSFODNN7EXAMPLE, sk_test_, pk_live_ (publishable)
+    "provider-example-key",  # AKIAIOSFODNN7EXAMPLE, sk_test_, pk_live_, emulator keys, doc samples
     "bad-checksum-token",    # ghp_/npm_ token whose CRC32 suffix is wrong
     "invalid-jwt",           # eyJ... segments that do not decode to JSON
     "data-uri-image",        # data:image/png;base64,...
@@ -100,7 +100,27 @@ EXAMPLE_KEYS = [
 ]
 
 
+# Values published in vendors' documentation and SDKs (emulator keys, sample
+# keys and tokens), digests of the empty string, and SAS query strings with no
+# signature: secret-shaped, secret-named, and harmless.
+PUBLISHED_SAMPLES = [
+    ("AZURE_STORAGE_KEY", "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="),
+    ("COSMOS_KEY", "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=="),
+    ("FIREBASE_API_KEY", "AIzaSyDOCAbC123dEf456GhI789jKl012-MnO"),
+    ("MAPS_API_KEY", "AIzaSyB41DRUbKWJHPxaFjMAwdrzWzbVKartNGg"),
+    ("AUTH_TOKEN", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"),
+    ("TELEGRAM_BOT_TOKEN", "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"),
+    ("API_KEY", "d41d8cd98f00b204e9800998ecf8427e"),
+    ("SECRET_KEY", "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
+    ("SIGNING_KEY", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+    ("SAS_TOKEN", "sv=2022-11-02&ss=bfqt&srt=sco&sp=rwdlacupiytfx&se=2026-03-01T00:00:00Z&spr=https"),
+]
+
+
 def provider_example(rng):
+    r = rng.random()
+    if r < 0.3:
+        return rng.choice(PUBLISHED_SAMPLES)
     r = rng.random()
     if r < 0.4:
         return rng.choice(EXAMPLE_KEYS)

@@ -859,6 +859,118 @@ def gen_basic_auth_header(rng):
 
 
 # --------------------------------------------------------------------------
+# Gaps of issue 13: generic values with symbols, key names without "api",
+# formats leakgate missed, services it had no rule for
+# --------------------------------------------------------------------------
+
+KEY_SYMBOLS = "@*^#~!="
+
+
+def gen_generic_symbol_key(rng):
+    # Random keys and tokens that carry symbols, as some services and
+    # hand-rolled token generators issue them.
+    n = rng.randint(24, 36)
+    while True:
+        s = rand(rng, ALNUM + KEY_SYMBOLS + "_", n)
+        if (sum(c in KEY_SYMBOLS for c in s) >= 2 and any(c.isdigit() for c in s)
+                and s[0] not in KEY_SYMBOLS + "_" and s[-1] not in KEY_SYMBOLS + "_"):
+            return tok("generic-symbol-key", s)
+
+
+def gen_generic_plain_key(rng):
+    # A service key under a `*_KEY` name without "api" (search, storage,
+    # signing keys): 52 alphanumerics, no recognisable prefix.
+    return tok("generic-plain-key", rand(rng, ALNUM, 52))
+
+
+def _azure_identifiable(rng, alphabet, before, signature, after_alphabet, after, tail=""):
+    return rand(rng, alphabet, before) + signature + rand(rng, after_alphabet, after) + tail
+
+
+def gen_azure_search_key(rng):
+    # Identifiable format: 42 alphanumerics, "AzSe", one of A-D, 5 alphanumerics.
+    return tok("azure-search-key", _azure_identifiable(rng, ALNUM, 42, "AzSe" + rng.choice("ABCD"), ALNUM, 5))
+
+
+def gen_azure_apim_key(rng):
+    # Identifiable 88-character format with the "APIM" signature.
+    return tok("azure-apim-key", _azure_identifiable(rng, ALNUM + "+/", 76, "APIM", ALNUM + "+/", 5, rng.choice("AQgw") + "=="))
+
+
+def gen_azure_cosmos_key(rng):
+    return tok("azure-cosmos-key", _azure_identifiable(rng, ALNUM + "+/", 76, "ACDb", ALNUM + "+/", 5, rng.choice("AQgw") + "=="))
+
+
+def gen_azure_acr_key(rng):
+    return tok("azure-acr-key", _azure_identifiable(rng, ALNUM + "+/", 42, "+ACR" + rng.choice("ABCD"), ALNUM, 5))
+
+
+def gen_azure_function_key(rng):
+    return tok("azure-function-key", _azure_identifiable(rng, WORDISH, 44, "AzFu", WORDISH, 5, rng.choice("AQgw") + "=="))
+
+
+def gen_azure_redis_connection(rng):
+    key = rand(rng, ALNUM + "+/", 43) + "="
+    cache = rng.choice(["orders-cache", "session-store", "acme-prod-redis", "rt-cache"])
+    value = f"{cache}.redis.cache.windows.net:6380,password={key},ssl=True,abortConnect=False"
+    return Secret("azure-redis-connection-string", key, value, "url", anchor=key)
+
+
+def gen_github_refresh_token_long(rng):
+    # GitHub App user refresh tokens as issued today: ghr_ and 76 base62.
+    return tok("github-refresh-token-long", "ghr_" + rand(rng, ALNUM, 76, 3))
+
+
+def gen_npm_legacy_token(rng):
+    # Legacy npm tokens are UUIDs; only recognisable beside an npm name.
+    return tok("npm-legacy-token", uuid4(rng))
+
+
+def gen_telegram_bot_token_plain(rng):
+    # The published id:secret form, without the AA most tokens start with.
+    while True:
+        secret = rand(rng, WORDISH, 35)
+        if not secret.startswith("AA"):
+            return tok("telegram-bot-token-plain", f"{digits(rng, rng.choice([8, 9, 10]))}:{secret}")
+
+
+def gen_hubspot_private_app_token(rng):
+    return tok("hubspot-private-app-token", f"pat-{rng.choice(['na1', 'eu1', 'na2'])}-{uuid4(rng)}")
+
+
+def gen_asana_pat(rng):
+    return tok("asana-pat", f"2/{digits(rng, 16)}/{digits(rng, 16)}:{rand(rng, HEX, 32, 3)}")
+
+
+def gen_octopus_api_key(rng):
+    return tok("octopus-api-key", "API-" + rand(rng, UPPER_DIGITS, 26))
+
+
+def gen_appsync_api_key(rng):
+    return tok("aws-appsync-api-key", "da2-" + rand(rng, LOWER_DIGITS, 26))
+
+
+def gen_bitbucket_dc_token(rng):
+    return tok("bitbucket-dc-token", "BBDC-" + rand(rng, ALNUM + "+/", 44))
+
+
+def gen_paypal_access_token(rng):
+    return tok("paypal-access-token", "A21AA" + rand(rng, WORDISH, 92, 3))
+
+
+def gen_twilio_api_secret(rng):
+    return tok("twilio-api-secret", rand(rng, ALNUM, 32))
+
+
+def gen_razorpay_key_secret(rng):
+    return tok("razorpay-key-secret", rand(rng, ALNUM, 24))
+
+
+def gen_zendesk_api_token(rng):
+    return tok("zendesk-api-token", rand(rng, ALNUM, 40))
+
+
+# --------------------------------------------------------------------------
 # Registry
 # --------------------------------------------------------------------------
 
@@ -980,6 +1092,26 @@ TYPES: list[TypeSpec] = [
     T("generic-password", gen_generic_password, ["DB_PASSWORD", "SMTP_PASSWORD", "ADMIN_PASSWORD", "LDAP_BIND_PASSWORD", "KEYSTORE_PASSWORD", "REDIS_PASSWORD"], "app", needs_kw=True),
     T("generic-api-key", gen_generic_api_key, ["API_KEY", "CLIENT_SECRET", "APP_SECRET_KEY", "INTERNAL_API_TOKEN", "WEBHOOK_SIGNING_SECRET", "PARTNER_API_KEY"], "app", needs_kw=True, host="partner-api.acme.net"),
     T("basic-auth-header", gen_basic_auth_header, ["AUTH_HEADER", "BASIC_AUTH"], "http", host="nexus.acme.internal"),
+    T("generic-symbol-key", gen_generic_symbol_key, ["API_KEY", "AUTH_TOKEN", "CLIENT_SECRET", "PARTNER_API_KEY", "INTEGRATION_AUTH_TOKEN"], "app", needs_kw=True, host="partner-api.acme.net"),
+    T("generic-plain-key", gen_generic_plain_key, ["AZURE_SEARCH_KEY", "STORAGE_KEY", "SEARCH_ADMIN_KEY", "SIGNING_KEY", "ENCRYPTION_KEY"], "search", needs_kw=True, host="catalog.search.windows.net"),
+    T("azure-search-key", gen_azure_search_key, ["AZURE_SEARCH_ADMIN_KEY", "SEARCH_QUERY_KEY"], "search", host="catalog.search.windows.net"),
+    T("azure-apim-key", gen_azure_apim_key, ["APIM_SUBSCRIPTION_KEY", "OCP_APIM_SUBSCRIPTION_KEY"], "apim", host="acme.azure-api.net"),
+    T("azure-cosmos-key", gen_azure_cosmos_key, ["COSMOS_KEY", "COSMOSDB_PRIMARY_KEY"], "cosmos", host="acme.documents.azure.com"),
+    T("azure-acr-key", gen_azure_acr_key, ["ACR_PASSWORD", "REGISTRY_PASSWORD"], "acr", host="acmeprod.azurecr.io"),
+    T("azure-function-key", gen_azure_function_key, ["FUNCTION_KEY", "AZURE_FUNCTIONS_KEY"], "functions", host="orders-api.azurewebsites.net"),
+    T("azure-redis-connection-string", gen_azure_redis_connection, ["REDIS_CONNECTION", "AZURE_REDIS_CONNECTION_STRING"], "redis"),
+    T("github-refresh-token-long", gen_github_refresh_token_long, ["GITHUB_APP_REFRESH_TOKEN", "GH_REFRESH_TOKEN"], "github", host="github.com"),
+    T("npm-legacy-token", gen_npm_legacy_token, ["NPM_TOKEN", "NPM_AUTH_TOKEN"], "npm", needs_kw=True, host="registry.npmjs.org"),
+    T("telegram-bot-token-plain", gen_telegram_bot_token_plain, ["TELEGRAM_BOT_TOKEN", "TELEGRAM_TOKEN"], "telegram", needs_kw=True, host="api.telegram.org"),
+    T("hubspot-private-app-token", gen_hubspot_private_app_token, ["HUBSPOT_ACCESS_TOKEN", "HUBSPOT_PRIVATE_APP_TOKEN"], "hubspot", host="api.hubapi.com"),
+    T("asana-pat", gen_asana_pat, ["ASANA_PAT", "ASANA_ACCESS_TOKEN"], "asana", needs_kw=True, host="app.asana.com"),
+    T("octopus-api-key", gen_octopus_api_key, ["OCTOPUS_API_KEY", "OCTOPUS_CLI_API_KEY"], "octopus", host="deploy.acme.internal"),
+    T("aws-appsync-api-key", gen_appsync_api_key, ["APPSYNC_API_KEY", "GRAPHQL_API_KEY"], "appsync", host="abc.appsync-api.us-east-1.amazonaws.com"),
+    T("bitbucket-dc-token", gen_bitbucket_dc_token, ["BITBUCKET_TOKEN", "BITBUCKET_HTTP_TOKEN"], "bitbucket", host="git.acme.internal"),
+    T("paypal-access-token", gen_paypal_access_token, ["PAYPAL_ACCESS_TOKEN"], "paypal", host="api-m.paypal.com"),
+    T("twilio-api-secret", gen_twilio_api_secret, ["TWILIO_API_SECRET", "TWILIO_API_KEY_SECRET"], "twilio", needs_kw=True, host="api.twilio.com"),
+    T("razorpay-key-secret", gen_razorpay_key_secret, ["RAZORPAY_KEY_SECRET", "RAZORPAY_SECRET"], "razorpay", needs_kw=True, host="api.razorpay.com"),
+    T("zendesk-api-token", gen_zendesk_api_token, ["ZENDESK_API_TOKEN", "ZENDESK_TOKEN"], "zendesk", needs_kw=True, host="acme.zendesk.com"),
 ]
 TYPE_BY_ID = {t.id: t for t in TYPES}
 TYPE_IDS = [t.id for t in TYPES]
