@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Detection quality, measured two ways and printed side by side:
+# Detection quality, measured three ways and printed side by side:
 #   1. false alarms on real code with no real credentials: the `big`
 #      repository of make-corpus.sh (the CPython standard library and its
 #      site-packages, every .py file staged), every finding listed;
 #   2. recall and precision on the seeded, labeled corpus of bench/accuracy
 #      (planted format-valid fakes of every covered type, hard negatives),
-#      with per-type recall.
+#      with per-type recall;
+#   3. the services of gitleaks' default rules that leakgate's rules cover
+#      (bench/coverage/coverage.py).
 #
 #   bench/detection.sh [CORPUS_DIR]
 #
@@ -157,3 +159,6 @@ for s, seed in columns:
     for miss in sc["missed"]:
         print(f"  missed: {miss['path']}:{miss['line']}  {miss['type']}")
 PY
+
+echo
+"$python" "$here/coverage/coverage.py" || fail "the coverage count failed"

@@ -9,7 +9,10 @@
 #                 are built with ../shared/bench/make-corpus.sh when missing,
 #                 or always with REBUILD_CORPUS=1
 #   LEAKGATE_BIN  the binary to measure (default: a release build made here)
-#   CASE          small, big, history, regenerated, interleaved (default: all)
+#   CASE          small, big, history, regenerated, interleaved, push-1,
+#                 push-1000 (default: all); the push cases time `git push`
+#                 into a bare copy of the history corpus with the pre-receive
+#                 hook against one without (push.py)
 # Needs git and python3. Not part of .ci/run: benchmarks measure, tests don't.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,4 +40,13 @@ fi
 
 "$binary" --version >&2
 git --version >&2
-exec python3 "$here/measure.py" "$corpus" "$binary" "$@"
+if [ $# -eq 0 ]; then
+    python3 "$here/measure.py" "$corpus" "$binary"
+    exec python3 "$here/push.py" "$corpus" "$binary"
+fi
+scans=() pushes=()
+for case in "$@"; do
+    case $case in push-*) pushes+=("$case") ;; *) scans+=("$case") ;; esac
+done
+if [ ${#scans[@]} -gt 0 ]; then python3 "$here/measure.py" "$corpus" "$binary" "${scans[@]}"; fi
+if [ ${#pushes[@]} -gt 0 ]; then python3 "$here/push.py" "$corpus" "$binary" "${pushes[@]}"; fi

@@ -14,7 +14,7 @@ use crate::path::{escape_for_terminal, escape_line_for_terminal, escape_lines_fo
 use crate::report::{self, Format, ReportOptions};
 use crate::scan::{self, BaselineSource, ScanRequest, Target};
 use crate::source::history::{CommitSelection, Tips};
-use crate::source::push;
+use crate::source::{ci, push};
 use crate::{doctor, hooks, rules};
 
 pub const EXIT_CLEAN: u8 = 0;
@@ -78,6 +78,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn scan_command(args: ScanArgs) -> Result<ExitCode> {
+    if args.pre_receive {
+        let input = std::io::read_to_string(std::io::stdin())
+            .context("cannot read the refs being pushed from stdin")?;
+        return crate::server::pre_receive(&input, args.no_redact);
+    }
     if args.staged {
         // Every argument after --staged is a file name; an option written
         // there (an old hook config) is not applied, and must not go unsaid.
@@ -114,11 +119,14 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
             },
             exclude: args.since_commit.iter().cloned().collect(),
             exclude_remote: None,
+            tags: Vec::new(),
         })
     } else if args.staged || args.paths.is_empty() {
-        Target::Staged { only: args.paths }
+        Target::Staged {
+            only: args.paths.clone(),
+        }
     } else {
-        Target::Files(args.paths)
+        Target::Files(args.paths.clone())
     };
     if args.format == Format::GitFilterRepo {
         // The replacements file holds every secret in full.
@@ -135,14 +143,19 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
             );
         }
     }
-    let report = scan::run(&ScanRequest {
-        target,
-        config: args.config,
-        baseline: args
-            .baseline
-            .map_or(BaselineSource::Repository, BaselineSource::File),
-        progress: true,
-    })?;
+    let report = if args.ci {
+        ci_scan(&args)?
+    } else {
+        scan::run(&ScanRequest {
+            target,
+            config: args.config.clone(),
+            baseline: args
+                .baseline
+                .clone()
+                .map_or(BaselineSource::Repository, BaselineSource::File),
+            progress: true,
+        })?
+    };
     print_warnings(&report.warnings);
     if report.rules.is_empty() && args.format != Format::Human && args.report_path.is_none() {
         // The human report says it in its summary; a machine-readable
@@ -186,6 +199,52 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
     } else {
         EXIT_FINDINGS
     }))
+}
+
+/// `--ci`: the change the CI job runs for, with the config and baseline of
+/// its base (or `--config` / `--baseline`).
+fn ci_scan(args: &ScanArgs) -> Result<scan::ScanReport> {
+    let range = ci::detect(
+        &|name| std::env::var(name).ok(),
+        args.since_commit.as_deref(),
+    )?;
+    let prepared = ci::prepare(range)?;
+    let describe = |id: &str| escape_for_terminal(id.get(..12).unwrap_or(id).as_bytes());
+    let range = &prepared.range;
+    let what = match (&range.head, &range.base) {
+        (None, _) => "a deleted ref: no commits to scan".to_string(),
+        (Some(head), Some(base)) => format!("commits {}..{}", describe(base), describe(head)),
+        (Some(head), None) => format!(
+            "the commits of {} on no other branch of origin",
+            describe(head)
+        ),
+    };
+    let config_from = match (&args.config, &prepared.config_from) {
+        (Some(path), _) => path.display().to_string(),
+        (None, Some(commit)) => format!("the config of {}", describe(commit)),
+        (None, None) => "the built-in rules (the change has no base commit)".to_string(),
+    };
+    eprintln!(
+        "leakgate: {}: scanning {what}, with {config_from}",
+        range.provenance
+    );
+    let config = match &args.config {
+        Some(path) => Some(LoadedConfig::load(path)?),
+        None => prepared.committed.config,
+    };
+    let mut report =
+        scan::scan_commits_with(&prepared.repo, config.as_ref(), &prepared.selection, false)?;
+    // The change is judged like a push: its commits are to be rewritten
+    // before they land, not purged from history.
+    report.push = true;
+    let baseline = match &args.baseline {
+        Some(path) => Some(Baseline::read(path)?),
+        None => prepared.committed.baseline,
+    };
+    if let Some(baseline) = baseline {
+        report.baselined = baseline.filter(&mut report.findings);
+    }
+    Ok(report)
 }
 
 /// Config settings that could not be applied: on stderr, so reports on
@@ -457,8 +516,9 @@ fn baseline_command(args: BaselineArgs) -> Result<ExitCode> {
         )?;
         writeln!(
             out,
-            "  Every scan now ignores them. Commit the file so every clone does too, and rotate\n  \
-             any of these secrets that was ever shared: they are still in history."
+            "  Staged scans now ignore them; pushes and history scans do once the file is\n  \
+             committed (they trust committed files only). Commit it, and rotate any of these\n  \
+             secrets that was ever shared: they are still in history."
         )?;
         out.flush()?;
         return Ok(ExitCode::from(EXIT_CLEAN));

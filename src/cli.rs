@@ -136,6 +136,15 @@ pub struct ScanArgs {
     /// Scan the commits a push sends, from git's pre-push lines on stdin (what the pre-push hook runs).
     #[arg(long, num_args = 1..=2, value_names = ["REMOTE", "URL"], conflicts_with_all = ["staged", "paths"])]
     pub pre_push: Option<Vec<String>>,
+    /// Scan what a push brings to this server, from git's pre-receive lines on stdin (what the pre-receive hook runs).
+    #[arg(
+        long,
+        conflicts_with_all = ["staged", "paths", "pre_push", "history", "since_commit", "ci", "commit_msg", "report_path", "baseline", "config"]
+    )]
+    pub pre_receive: bool,
+    /// Scan the commits of the change a CI job runs for (GitHub Actions, GitLab CI, or --since-commit).
+    #[arg(long, conflicts_with_all = ["staged", "paths", "pre_push", "history", "commit_msg"])]
+    pub ci: bool,
     /// Ignore the findings this baseline accepts (default: .leakgate-baseline.json at the repository's top, if any).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,

@@ -99,7 +99,10 @@ pub fn run(config: Option<PathBuf>, out: &mut dyn Write) -> Result<bool> {
     if any_ours {
         checks.push(Check {
             name: "leakgate binary",
-            status: binary_status(),
+            status: binary_status(
+                Some(hooks_dir.join(HookKind::PreCommit.file_name()).as_path())
+                    .filter(|p| hooks::is_ours(p)),
+            ),
         });
     }
     checks.push(Check {
@@ -434,35 +437,76 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// The binary leakgate's hooks will run, found the way the shims find it:
-/// `leakgate` on PATH, else `${CARGO_HOME:-$HOME/.cargo}/bin/leakgate`.
-fn hook_binary() -> Option<PathBuf> {
+/// `leakgate` on PATH, else the binary that installed the hook (its path is
+/// written into the shim), else `$CARGO_INSTALL_ROOT/bin/leakgate`, else
+/// `${CARGO_HOME:-$HOME/.cargo}/bin/leakgate`. Like the shims, it takes
+/// the first that exists, whether it works or not.
+fn hook_binary(shim: Option<&Path>) -> Option<PathBuf> {
     let on_path = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .filter(|dir| !dir.as_os_str().is_empty())
             .map(|dir| dir.join("leakgate"))
             .find(|candidate| is_executable(candidate))
     });
-    on_path.or_else(|| {
-        let cargo_home = std::env::var_os("CARGO_HOME")
+    let installed_by = shim
+        .and_then(|shim| std::fs::read_to_string(shim).ok())
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("leakgate_installed_by='"))
+                .and_then(|rest| rest.strip_suffix('\''))
+                .filter(|p| !p.is_empty() && !p.contains('\''))
+                .map(PathBuf::from)
+        });
+    let env_dir = |var: &str| {
+        std::env::var_os(var)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
-        let candidate = cargo_home.join("bin").join("leakgate");
-        is_executable(&candidate).then_some(candidate)
-    })
+    };
+    let install_root = env_dir("CARGO_INSTALL_ROOT").map(|root| root.join("bin/leakgate"));
+    let cargo_home = env_dir("CARGO_HOME")
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|home| home.join("bin/leakgate"));
+    on_path
+        .into_iter()
+        .chain(installed_by)
+        .chain(install_root)
+        .chain(cargo_home)
+        .find(|candidate| candidate.exists())
 }
 
-fn binary_status() -> Status {
-    match hook_binary() {
-        Some(path) => Status::Ok(format!("the hooks run {}", path.display())),
+/// Does the binary answer the hooks' handshake?
+fn answers_handshake(binary: &Path) -> bool {
+    Command::new(binary)
+        .arg("hook-handshake")
+        .output()
+        .is_ok_and(|out| {
+            out.status.success()
+                && String::from_utf8_lossy(&out.stdout).trim_end() == hooks::HANDSHAKE
+        })
+}
+
+fn binary_status(shim: Option<&Path>) -> Status {
+    let fixes = vec![
+        "./install.sh   # from a leakgate checkout".into(),
+        "cargo install --path <leakgate checkout> --locked --force   # or this".into(),
+    ];
+    match hook_binary(shim) {
+        Some(path) if answers_handshake(&path) => {
+            Status::Ok(format!("the hooks run {}", path.display()))
+        }
+        Some(path) => Status::Problem {
+            what: format!(
+                "the hooks would run {}, which is not a working leakgate (empty, truncated, not executable \
+                 or another program), so every commit and push is blocked",
+                path.display()
+            ),
+            fixes,
+        },
         None => Status::Problem {
-            what: "the hooks call `leakgate`, but it is neither on PATH nor in ~/.cargo/bin, \
-                   so every commit and push is blocked"
+            what: "the hooks call `leakgate`, but it is neither on PATH, nor where it was installed from, \
+                   nor in $CARGO_INSTALL_ROOT/bin or ~/.cargo/bin, so every commit and push is blocked"
                 .into(),
-            fixes: vec![
-                "./install.sh   # from a leakgate checkout".into(),
-                "cargo install --path <leakgate checkout> --locked   # or this".into(),
-            ],
+            fixes,
         },
     }
 }

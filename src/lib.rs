@@ -8,8 +8,9 @@
 //! (and alone decides redaction), and [`report`] prints them. [`scan`] wires
 //! one scan together and applies the [`baseline`]; [`config`] reads the
 //! config and assembles the rule set from [`rules`] for the engine; [`git`]
-//! runs every git command and reads objects; [`hooks`] installs the git hooks and
-//! [`doctor`] checks them; [`app`] maps commands to exit codes.
+//! runs every git command and reads objects; [`hooks`] installs the git
+//! hooks and [`doctor`] checks them; [`server`] runs the pre-receive check
+//! on a git server; [`app`] maps commands to exit codes.
 
 pub mod app;
 pub mod baseline;
@@ -28,5 +29,6 @@ pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod server;
 pub mod source;
 pub mod source_text;

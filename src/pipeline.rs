@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use anyhow::Result;
 
 use crate::engine::{AddedLines, Engine, ScanInput, ScanOutcome};
-use crate::finding::CommitInfo;
+use crate::finding::{CommitInfo, Finding};
 use crate::git::{ObjectId, ObjectReader, ObjectStore};
 use crate::path::RepoPath;
 use crate::progress::Progress;
@@ -76,6 +76,51 @@ impl Job {
             paths: vec![location],
             content: Content::Text(text),
             commit,
+        }
+    }
+}
+
+/// Where the findings of a [`file_names_job`] are before
+/// [`place_file_name_findings`] moves them to their paths.
+const FILE_NAMES_LOCATION: &str = "(file names)";
+
+/// The names of `paths`, one a line, as one text job: a path is committed
+/// and pushed like content, and scanning every name at once costs one scan.
+pub fn file_names_job(paths: &[RepoPath], commit: Option<CommitInfo>) -> Option<Job> {
+    if paths.is_empty() {
+        return None;
+    }
+    let mut text = Vec::new();
+    for path in paths {
+        // A line break in a name would shift every later line.
+        text.extend(
+            path.as_bytes()
+                .iter()
+                .map(|&b| if b == b'\n' { b' ' } else { b }),
+        );
+        text.push(b'\n');
+    }
+    Some(Job::text(RepoPath::new(FILE_NAMES_LOCATION), text, commit))
+}
+
+/// Whether a scanned job is a [`file_names_job`].
+pub fn is_file_names(location: &RepoPath) -> bool {
+    location.as_bytes() == FILE_NAMES_LOCATION.as_bytes()
+}
+
+/// Moves each finding of a [`file_names_job`] over `paths` to the path it
+/// was found in, shown as `PATH (file name)` on line 1.
+pub fn place_file_name_findings(findings: &mut [Finding], paths: &[RepoPath]) {
+    for finding in findings {
+        if !is_file_names(&finding.path) {
+            continue;
+        }
+        if let Some(path) = paths.get(finding.start.line as usize - 1) {
+            let mut shown = path.as_bytes().to_vec();
+            shown.extend_from_slice(b" (file name)");
+            finding.path = RepoPath::new(shown);
+            finding.end.line = finding.end.line + 1 - finding.start.line;
+            finding.start.line = 1;
         }
     }
 }

@@ -97,6 +97,19 @@ pub struct ScanReport {
     pub baselined: u64,
     /// True for a commit message scan, where findings block a commit.
     pub message: bool,
+    /// Staged scans: what a staged change to the configuring files allows
+    /// that HEAD's versions of them would block.
+    pub loosened: Option<Loosened>,
+}
+
+/// Findings that the staged config, ignore list or baseline allows and
+/// HEAD's would report. The commit may go on (it is the developer's own
+/// repository), but it does not go on silently.
+#[derive(Debug, Clone)]
+pub struct Loosened {
+    /// The configuring files the commit changes, e.g. `.leakgate.toml`.
+    pub files: Vec<String>,
+    pub findings: Vec<Finding>,
 }
 
 pub fn run(request: &ScanRequest) -> Result<ScanReport> {
@@ -151,7 +164,7 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
 }
 
 /// The files at the top of a repository that configure a scan of it.
-const TOP_FILES: [&str; 4] = [
+pub const TOP_FILES: [&str; 4] = [
     CONFIG_FILE_NAME,
     GITLEAKS_CONFIG_NAME,
     GITLEAKS_IGNORE_NAME,
@@ -165,9 +178,25 @@ const TOP_FILES: [&str; 4] = [
 /// the built-in rules alone, right for every repository without a config)
 /// and finds the configuring files in HEAD's tree.
 fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, Option<Baseline>)> {
-    let repo = Repo::discover()?;
-    let pathspecs = staged::index_paths(&repo, only)?;
-    let pending = staged::start(&repo, &pathspecs)?;
+    let (repo, pathspecs, pending) = if only.is_empty() {
+        // The hook's case: git lists the changes while git says where the
+        // repository is.
+        let early = staged::start_against_head()?;
+        let repo = Repo::discover()?;
+        let pending = match repo.head() {
+            Some(_) => early,
+            None => {
+                early.discard();
+                staged::start(&repo, &[])?
+            }
+        };
+        (repo, Vec::new(), pending)
+    } else {
+        let repo = Repo::discover()?;
+        let pathspecs = staged::index_paths(&repo, only)?;
+        let pending = staged::start(&repo, &pathspecs)?;
+        (repo, pathspecs, pending)
+    };
     let pending_unchanged = match pathspecs.is_empty() {
         true => None,
         false => Some(staged::start_index_files(&pathspecs)?),
@@ -209,22 +238,100 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
         Some(pending) => pending.wait(&changes)?,
         None => Vec::new(),
     };
-    let jobs = changes
+    let jobs: Vec<pipeline::Job> = changes
         .into_iter()
         .map(|c| c.into_job())
         .chain(unchanged)
         .collect();
+    // A commit that changes a configuring file is also scanned with HEAD's.
+    // Before the first commit there is no HEAD config to loosen.
+    let config_changed = request.config.is_none()
+        && repo.head().is_some()
+        && TOP_FILES
+            .iter()
+            .any(|name| top.diff.index_entry(name) != staged::IndexEntry::AsInHead);
+    let jobs_again = config_changed.then(|| jobs.clone());
+    let new_paths = diff.new_paths();
+    let mut jobs = jobs;
+    jobs.extend(pipeline::file_names_job(&new_paths, None));
     let scanned = pipeline::scan(repo.objects(), &engine, jobs, &Progress::hidden())?;
     let mut collector = Collector::new(&engine);
-    for blob in scanned.into_iter().flatten() {
+    for mut blob in scanned.into_iter().flatten() {
+        if blob.outcome.skipped.is_none() && pipeline::is_file_names(&blob.path) {
+            // Names are not a file: their findings go to their paths.
+            pipeline::place_file_name_findings(&mut blob.outcome.findings, &new_paths);
+            collector.report.findings.extend(blob.outcome.findings);
+            continue;
+        }
         collector.record(blob.path, blob.size, blob.outcome);
     }
-    let report = collector.finish(true);
+    let mut report = collector.finish(true);
+    let baseline = load_baseline(request, Some(&top))?;
+    if let Some(jobs) = jobs_again {
+        report.loosened = loosened_by_staged_config(&repo, &top, &report, baseline.as_ref(), jobs)?;
+    }
     // The process ends right after a staged scan (it is the hook's whole
     // job), so the engine's hundreds of rules are left for the OS to free:
     // dropping them one by one took about 5% of a small commit's work.
     std::mem::forget(engine);
-    Ok((report, load_baseline(request, Some(&top))?))
+    Ok((report, baseline))
+}
+
+/// When the commit changes a configuring file ([`TOP_FILES`]), scans the
+/// same changes with HEAD's versions of them and returns what HEAD's would
+/// report that the staged ones let through (after each side's baseline).
+fn loosened_by_staged_config(
+    repo: &Repo,
+    top: &StagedTop,
+    report: &ScanReport,
+    baseline: Option<&Baseline>,
+    jobs: Vec<pipeline::Job>,
+) -> Result<Option<Loosened>> {
+    let files: Vec<String> = TOP_FILES
+        .iter()
+        .filter(|name| top.diff.index_entry(name) != staged::IndexEntry::AsInHead)
+        .map(|name| name.to_string())
+        .collect();
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let read_head = |name: &str| -> Result<Option<Vec<u8>>> {
+        top.head
+            .blob(name)
+            .map(|id| staged::read_blob(repo, id, name))
+            .transpose()
+    };
+    let head_config = config_from(|name| {
+        read_head(name)?
+            .map(|bytes| SourceText::from_bytes(format!("{name} (HEAD)"), &bytes))
+            .transpose()
+    })?;
+    let head_engine = Engine::from_config(head_config.as_ref())?;
+    let mut head_findings: Vec<Finding> =
+        pipeline::scan(repo.objects(), &head_engine, jobs, &Progress::hidden())?
+            .into_iter()
+            .flatten()
+            .flat_map(|s| s.outcome.findings)
+            .collect();
+    if let Some(bytes) = read_head(BASELINE_FILE_NAME)? {
+        Baseline::parse(&format!("{BASELINE_FILE_NAME} (HEAD)"), &bytes)?
+            .filter(&mut head_findings);
+    }
+    let mut staged_findings = report.findings.clone();
+    if let Some(baseline) = baseline {
+        baseline.filter(&mut staged_findings);
+    }
+    let reported: std::collections::HashSet<String> =
+        staged_findings.iter().map(|f| f.fingerprint()).collect();
+    let mut findings: Vec<Finding> = head_findings
+        .into_iter()
+        .filter(|f| !reported.contains(&f.fingerprint()))
+        .collect();
+    if findings.is_empty() {
+        return Ok(None);
+    }
+    sort_findings(&mut findings);
+    Ok(Some(Loosened { files, findings }))
 }
 
 /// The configuring files of a staged scan, as the commit will have them.
@@ -293,13 +400,25 @@ fn scan_commits(
             .transpose()?,
         _ => load_baseline(request, None)?,
     };
-    let engine = Engine::from_config(config.as_ref())?;
-    let outcome = history::scan_history(repo, selection, &engine, request.progress)?;
+    let report = scan_commits_with(repo, config.as_ref(), selection, request.progress)?;
+    Ok((report, baseline))
+}
+
+/// Scans commits with a config the caller chose (the server and CI take it
+/// from a commit the change cannot alter). No baseline is applied.
+pub fn scan_commits_with(
+    repo: &Repo,
+    config: Option<&LoadedConfig>,
+    selection: &CommitSelection,
+    progress: bool,
+) -> Result<ScanReport> {
+    let engine = Engine::from_config(config)?;
+    let outcome = history::scan_history(repo, selection, &engine, progress)?;
     let mut findings = outcome.findings;
     sort_findings(&mut findings);
     let (rules, warnings) = engine_info(&engine);
     let warning_details = engine.config_warning_details().to_vec();
-    let report = ScanReport {
+    Ok(ScanReport {
         findings,
         rules,
         warnings,
@@ -313,8 +432,7 @@ fn scan_commits(
             .collect(),
         commits: Some(outcome.commits),
         ..ScanReport::default()
-    };
-    Ok((report, baseline))
+    })
 }
 
 /// Scans a commit message file (the `commit-msg` hook's argument) as one
@@ -392,7 +510,9 @@ fn load_baseline(request: &ScanRequest, staged: Option<&StagedTop>) -> Result<Op
 
 /// `.leakgate.toml`, or failing that a gitleaks config, plus
 /// `.gitleaksignore` entries, each read with `read`.
-fn config_from(read: impl Fn(&str) -> Result<Option<SourceText>>) -> Result<Option<LoadedConfig>> {
+pub fn config_from(
+    read: impl Fn(&str) -> Result<Option<SourceText>>,
+) -> Result<Option<LoadedConfig>> {
     let mut config = match read(CONFIG_FILE_NAME)? {
         Some(source) => Some(LoadedConfig::parse(source)?),
         None => match read(GITLEAKS_CONFIG_NAME)? {

@@ -231,12 +231,25 @@ impl Translation<'_> {
                 if !rule.keywords.is_empty() {
                     overridden.push("keywords");
                 }
-                if !builtin.contains(id.get_ref()) {
+                // A gitleaks id stands for the leakgate rules the alias
+                // table maps it to; its allowlists apply to them.
+                let targets: Vec<Spanned<String>> = leakgate_rule_ids(id.get_ref())
+                    .into_iter()
+                    .filter(|candidate| builtin.contains(candidate))
+                    .map(|candidate| Spanned::new(id.span(), candidate))
+                    .collect();
+                if targets.is_empty() {
                     self.warn(format!(
                         "rule {:?} has no regex or path and leakgate has no built-in rule of that id \
-                         (gitleaks' built-in rules are not leakgate's); it is ignored",
+                         nor one gitleaks' rule of that id maps to; it is ignored",
                         id.get_ref()
                     ));
+                    continue;
+                }
+                if !builtin.contains(id.get_ref()) {
+                    for list in rule_lists {
+                        rule_allowlists.push((targets.clone(), list));
+                    }
                     continue;
                 }
                 if !overridden.is_empty() {
@@ -267,7 +280,7 @@ impl Translation<'_> {
                         id.get_ref()
                     ));
                 }
-                rule_allowlists.push((id.clone(), list));
+                rule_allowlists.push((vec![id.clone()], list));
             }
         }
         let known: BTreeSet<String> = builtin
@@ -276,9 +289,18 @@ impl Translation<'_> {
             .chain(config.rules.iter().map(|r| r.id().to_string()))
             .collect();
 
+        // gitleaks' rule ids count through the alias table.
+        let expand = |id: &Spanned<String>| -> Vec<Spanned<String>> {
+            leakgate_rule_ids(id.get_ref())
+                .into_iter()
+                .filter(|candidate| known.contains(candidate))
+                .map(|candidate| Spanned::new(id.span(), candidate))
+                .collect()
+        };
         for disabled in file.extend.disabled_rules {
-            if known.contains(disabled.get_ref()) {
-                config.extend.disabled_rules.push(disabled);
+            let ids = expand(&disabled);
+            if !ids.is_empty() {
+                config.extend.disabled_rules.extend(ids);
             } else {
                 self.warn(format!(
                     "disabledRules names {:?}, which is not a leakgate rule (gitleaks' built-in rule ids \
@@ -287,15 +309,15 @@ impl Translation<'_> {
                 ));
             }
         }
-        for (rule, list) in rule_allowlists {
-            let spec = self.allowlist(list, vec![rule])?;
+        for (rules, list) in rule_allowlists {
+            let spec = self.allowlist(list, rules)?;
             config.allowlists.push(spec);
         }
         for list in file.allowlist.into_iter().chain(file.allowlists) {
             let targets = list.target_rules.clone();
-            let (kept, unknown): (Vec<_>, Vec<_>) = targets
-                .into_iter()
-                .partition(|t| known.contains(t.get_ref()));
+            let (kept, unknown): (Vec<_>, Vec<_>) =
+                targets.into_iter().partition(|t| !expand(t).is_empty());
+            let kept: Vec<Spanned<String>> = kept.iter().flat_map(&expand).collect();
             if !unknown.is_empty() {
                 let names: Vec<String> = unknown
                     .iter()

@@ -355,7 +355,8 @@ fn names_an_identifier(before: &[u8]) -> bool {
 
 /// Words before `token` in the names of tokens that carry no authority:
 /// pagination cursors (`nextToken`, `pageToken`, `ContinuationToken`),
-/// cancellation handles and request de-duplication ids.
+/// cancellation handles, request de-duplication ids, and domain
+/// verification tokens, which are published in DNS records anyway.
 const PAGING_TOKEN_WORDS: &[&[u8]] = &[
     b"next",
     b"page",
@@ -367,6 +368,7 @@ const PAGING_TOKEN_WORDS: &[&[u8]] = &[
     b"idempotency",
     b"pagination",
     b"marker",
+    b"verification",
 ];
 
 /// Keys such as `nextToken` or `page_token` hold cursors, not credentials.
@@ -759,6 +761,10 @@ mod tests {
             ("Zk3Qm9TfV2bXw8LpR4sN7yH1", "const authClientId = '"),
             ("uploads/2024/03/report-final.pdf", "object_key: "),
             (
+                "ILQMESfEW0p6i6gIJcEWvO65TP5hg6B99hGFZ2lxrIs=",
+                "\"VerificationToken\": \"",
+            ),
+            (
                 "sv=2022-11-02&ss=bfqt&srt=sco&sp=rwdlacupiytfx&se=2026-03-01T00:00:00Z&spr=https",
                 "(\"sas-token\", \"",
             ),
@@ -777,10 +783,6 @@ mod tests {
             (
                 "c43fada4aa948adce551e54df81d03a8375e7d67",
                 "INTERNAL_API_TOKEN=",
-            ),
-            (
-                "ILQMESfEW0p6i6gIJcEWvO65TP5hg6B99hGFZ2lxrIs=",
-                "\"VerificationToken\": \"",
             ),
             ("Tr0ub4dor&3x", "password = '"),
             ("kq7dhw2mzp4vx9", "api_key="),

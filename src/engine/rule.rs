@@ -12,6 +12,7 @@ use super::matcher::{self, RuleRegex};
 use super::{ScanInput, entropy, filters, validate};
 use crate::finding::{Finding, Secret};
 use crate::rules::RuleSpec;
+use crate::source_text::describe_regex_error;
 
 pub(super) struct CompiledRule {
     pub(super) spec: RuleSpec,
@@ -41,9 +42,14 @@ impl PathFilter {
         let compile = |pattern: &Option<toml::Spanned<String>>, key: &str| {
             pattern
                 .as_ref()
-                .map(|p| matcher::compile_path(p.get_ref()))
+                .map(|p| {
+                    // Never quotes the pattern: it may hold a secret.
+                    matcher::compile_path(p.get_ref()).map_err(|e| {
+                        let problem = describe_regex_error(p.get_ref(), &e);
+                        format!("rule {} has an invalid {key} regex: {problem}", spec.id())
+                    })
+                })
                 .transpose()
-                .map_err(|e| format!("rule {} has an invalid {key} regex: {e}", spec.id()))
         };
         Ok(PathFilter {
             include: compile(&spec.path, "path")?,
@@ -99,6 +105,8 @@ impl CompiledRule {
                 &self.spec.keywords,
                 self.spec.secret_group,
             )
+            // Never quotes the pattern: it may hold a secret.
+            .map_err(|err| describe_regex_error(pattern.get_ref(), &err))
         });
         compiled
             .as_ref()

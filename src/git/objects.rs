@@ -13,7 +13,10 @@
 //! `unstable-sha256` feature, which changes the library's API), so a
 //! SHA-256 repository is read through one `git cat-file --batch` process.
 //! For SHA-1 libgit2 stays: reading in-process avoids a pipe round trip per
-//! object and lets every worker thread read on its own.
+//! object and lets every worker thread read on its own. Measured on the
+//! `big` benchmark commit (11,659 staged files, 128 MB) and a SHA-256 copy
+//! of it, three runs each on a loaded 2-core machine: 1.34-1.45 s of CPU
+//! through libgit2 against 1.68-1.99 s through `git cat-file --batch`.
 //!
 //! An object the store does not have is asked of `git cat-file` before
 //! giving up: in a partial clone git fetches it from the promisor remote.
@@ -230,6 +233,20 @@ impl ObjectReader<'_> {
             current = id;
         }
         Ok(None)
+    }
+
+    /// The entries `names` name at the top of the tree `tree`, reading the
+    /// tree once: each entry's mode and id, or `None`.
+    pub fn top_entries(
+        &self,
+        tree: ObjectId,
+        names: &[&str],
+    ) -> Result<Vec<Option<(u32, ObjectId)>>> {
+        let data = self.object(tree, "tree")?;
+        names
+            .iter()
+            .map(|name| find_in_tree(data.content(), name.as_bytes(), self.store.format))
+            .collect()
     }
 
     /// The tree of `commit`.

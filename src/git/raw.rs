@@ -22,6 +22,12 @@ pub fn is_regular_file(mode: u32) -> bool {
     mode == MODE_FILE || mode == MODE_EXECUTABLE
 }
 
+/// A regular file, an executable or a symlink: a blob whose bytes are
+/// committed as they are.
+pub fn has_content(mode: u32) -> bool {
+    is_regular_file(mode) || mode == MODE_SYMLINK
+}
+
 /// One changed path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawChange {
@@ -39,16 +45,17 @@ pub struct RawChange {
 
 impl RawChange {
     /// Content to scan: an added, modified, renamed, copied or type-changed
-    /// regular file. Deletions, submodules (gitlinks), symlinks and unmerged
-    /// entries (which git will not commit) have none.
+    /// regular file or symlink (whose target is committed like content).
+    /// Deletions, submodules (gitlinks) and unmerged entries (which git
+    /// will not commit) have none.
     pub fn has_new_content(&self) -> bool {
-        matches!(self.status, b'A' | b'M' | b'R' | b'C' | b'T') && is_regular_file(self.new_mode)
+        matches!(self.status, b'A' | b'M' | b'R' | b'C' | b'T') && has_content(self.new_mode)
     }
 
     /// The version this one replaces, whose lines are not new: the old
-    /// regular file at this path, or the renamed-from one.
+    /// file or symlink at this path, or the renamed-from one.
     pub fn replaced(&self) -> Option<ObjectId> {
-        (self.status != b'A' && is_regular_file(self.old_mode) && !self.old.is_zero())
+        (self.status != b'A' && has_content(self.old_mode) && !self.old.is_zero())
             .then_some(self.old)
     }
 }
@@ -173,7 +180,8 @@ mod tests {
                 ("mod.py".to_string(), Some(a)),
                 ("new.sh".to_string(), None),
                 ("new name.py".to_string(), Some(a)),
-                ("was-link".to_string(), None),
+                ("link".to_string(), None),
+                ("was-link".to_string(), Some(a)),
             ]
         );
         let renamed = changes(&items)[3];

@@ -274,13 +274,19 @@ fn wrap(text: &str, width: Option<usize>, indent: usize) -> Vec<String> {
 }
 
 /// Writes advice: each paragraph wrapped to `width` with two spaces of
-/// indentation.
+/// indentation; a numbered step's lines hang under its text.
 fn write_advice(out: &mut dyn Write, width: Option<usize>, paragraphs: &[&str]) -> Result<()> {
     for paragraph in paragraphs {
-        let indent = paragraph.len() - paragraph.trim_start().len();
-        let pad = " ".repeat(2 + indent);
-        for line in wrap(paragraph.trim_start(), width, 2 + indent) {
-            writeln!(out, "{pad}{line}")?;
+        let text = paragraph.trim_start();
+        let indent = 2 + paragraph.len() - text.len();
+        let number = text
+            .split_once(". ")
+            .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .map_or(0, |(n, _)| n.len() + 2);
+        let lines = wrap(text, width.map(|w| w.saturating_sub(number)), indent);
+        for (i, line) in lines.iter().enumerate() {
+            let pad = if i == 0 { indent } else { indent + number };
+            writeln!(out, "{}{line}", " ".repeat(pad))?;
         }
     }
     Ok(())
@@ -317,7 +323,33 @@ fn char_starts(bytes: &[u8]) -> Vec<usize> {
     starts
 }
 
+/// What a staged change to the configuring files allows, redacted.
+fn write_loosened(report: &ScanReport, out: &mut dyn Write) -> Result<()> {
+    let Some(loosened) = &report.loosened else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "leakgate: the staged {} allows {} finding(s) that HEAD's config blocks:",
+        escape(&loosened.files.join(", ")),
+        loosened.findings.len()
+    )?;
+    for finding in &loosened.findings {
+        writeln!(
+            out,
+            "    {}:{}:{}  {}  {}",
+            finding.path,
+            finding.start.line,
+            finding.start.column,
+            escape(&finding.rule_id),
+            escape(&finding.secret.redacted())
+        )?;
+    }
+    Ok(())
+}
+
 fn write_summary(report: &ScanReport, width: Option<usize>, out: &mut dyn Write) -> Result<()> {
+    write_loosened(report, out)?;
     let count = report.findings.len();
     if report.baselined > 0 {
         writeln!(

@@ -29,6 +29,16 @@ struct JsonReport<'a> {
     skipped: Vec<JsonSkipped>,
     /// Config settings that could not be applied, and a scan that ran no rules.
     warnings: Vec<String>,
+    /// What a staged change to the configuring files allows that HEAD's
+    /// config would report (always redacted); absent when nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    loosened: Option<JsonLoosened<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonLoosened<'a> {
+    files: &'a [String],
+    findings: Vec<JsonFinding<'a>>,
 }
 
 #[derive(Serialize)]
@@ -101,6 +111,14 @@ pub fn write(report: &ScanReport, options: ReportOptions, out: &mut dyn Write) -
                 reason: s.reason.clone(),
             })
             .collect(),
+        loosened: report.loosened.as_ref().map(|l| JsonLoosened {
+            files: &l.files,
+            findings: l
+                .findings
+                .iter()
+                .map(|f| JsonFinding::new(f, false))
+                .collect(),
+        }),
         warnings: report
             .warnings
             .iter()

@@ -1,9 +1,11 @@
-//! Reports: one writer per output format (human, JSON, SARIF, and the
-//! replacements file for git filter-repo) over the same [`ScanReport`].
+//! Reports: one writer per output format (human, JSON, SARIF, GitLab's
+//! secret-detection report, and the replacements file for git filter-repo)
+//! over the same [`ScanReport`].
 //! Writers only format; redaction is decided by `reveal` and done by
 //! [`crate::finding::Secret`].
 
 pub mod filter_repo;
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod sarif;
@@ -25,6 +27,8 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,
+    /// GitLab's secret-detection report (gl-secret-detection-report.json).
+    Gitlab,
     /// A replacements file for `git filter-repo --replace-text` (needs
     /// --no-redact and --report-path).
     GitFilterRepo,
@@ -48,6 +52,7 @@ pub fn write(
         Format::Human => human::write(report, options, out),
         Format::Json => json::write(report, options, out),
         Format::Sarif => sarif::write(report, options, out),
+        Format::Gitlab => gitlab::write(report, options, out),
         Format::GitFilterRepo => filter_repo::write(report, options, out),
     }
 }

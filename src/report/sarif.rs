@@ -56,6 +56,22 @@ struct Run<'a> {
     /// leakgate counts columns in characters, not UTF-16 code units.
     column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
+    /// Config warnings, and a scan that ran no rules, as notifications.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    invocations: Vec<Invocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    tool_configuration_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
 }
 
 #[derive(Serialize)]
@@ -182,9 +198,35 @@ pub fn write(report: &ScanReport, _options: ReportOptions, out: &mut dyn Write) 
                     sarif_result(finding, index_of[finding.rule_id.as_str()], fingerprint)
                 })
                 .collect(),
+            invocations: invocations(report),
         }],
     };
     super::json::write_json(out, &log)
+}
+
+/// One invocation carrying the scan's warnings, if it has any.
+fn invocations(report: &ScanReport) -> Vec<Invocation> {
+    let no_rules = report
+        .rules
+        .is_empty()
+        .then(|| super::NO_RULES_RAN.to_string());
+    let notifications: Vec<Notification> = report
+        .warnings
+        .iter()
+        .cloned()
+        .chain(no_rules)
+        .map(|text| Notification {
+            level: "warning",
+            message: Text { text },
+        })
+        .collect();
+    if notifications.is_empty() {
+        return Vec::new();
+    }
+    vec![Invocation {
+        execution_successful: true,
+        tool_configuration_notifications: notifications,
+    }]
 }
 
 /// The scan's rules, plus any rule a finding names that the list lacks, so

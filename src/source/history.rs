@@ -15,8 +15,11 @@
 //!    shows). Content a merge brings in from a branch belongs to that
 //!    branch's own commits; conflict resolutions ("evil merges") are still
 //!    scanned.
-//! 3. Every distinct blob is read once and scanned whole, in parallel, once
-//!    for each path it appears at (rules and allowlists depend on the path).
+//! 3. Every distinct blob is read once and scanned whole by
+//!    [`crate::pipeline`], once for each path it appears at (rules and
+//!    allowlists depend on the path). Each commit's message, the paths it
+//!    adds and the messages of the selected annotated tags are scanned as
+//!    text in the same pass, at locations that name the commit or tag.
 //! 4. Commits are then visited oldest-first. A blob in which step 3 found
 //!    something is scanned again for each commit that changed it, with that
 //!    commit's id (allowlists may name commits) and the lines it added. A
@@ -63,6 +66,8 @@ pub struct CommitSelection {
     pub exclude: Vec<String>,
     /// Leave out everything this remote's tracking refs reach (the remote has it).
     pub exclude_remote: Option<String>,
+    /// Annotated tags whose messages are scanned too (tags being pushed).
+    pub tags: Vec<ObjectId>,
 }
 
 impl CommitSelection {
@@ -71,6 +76,7 @@ impl CommitSelection {
             tips: Tips::AllRefs,
             exclude: Vec::new(),
             exclude_remote: None,
+            tags: Vec::new(),
         }
     }
 
@@ -115,8 +121,10 @@ fn reject_option_like(rev: &str) -> Result<()> {
     Ok(())
 }
 
-/// Author name, email and date (strict ISO 8601), separated by NUL.
-const COMMIT_FORMAT: &str = "%an%x00%ae%x00%aI";
+/// Author name, email and date (strict ISO 8601), one a line (none can
+/// hold a line break), then the raw message, ended by NUL (which no
+/// message holds; `-z` does not separate `--format` output).
+const COMMIT_FORMAT: &str = "%an%n%ae%n%aI%n%B%x00";
 
 /// One commit to scan, with its parents as git sees them (grafts and
 /// shallow boundaries included).
@@ -125,6 +133,8 @@ pub struct ListedCommit {
     pub id: ObjectId,
     pub parents: Vec<ObjectId>,
     pub info: CommitInfo,
+    /// The commit message, as committed.
+    pub message: Vec<u8>,
 }
 
 /// The selected commits, parents before children.
@@ -137,15 +147,17 @@ pub fn list_commits(selection: &CommitSelection) -> Result<Vec<ListedCommit>> {
     parse_rev_list(&crate::git::run(&command, "list the commits to scan")?)
 }
 
-/// Parses `commit <id> <parent>...` header lines, each followed by one
-/// line in [`COMMIT_FORMAT`].
+/// Parses `git rev-list` records: a `commit <id> <parent>...` line, then
+/// [`COMMIT_FORMAT`], each record ended by NUL and a line break.
 fn parse_rev_list(stdout: &[u8]) -> Result<Vec<ListedCommit>> {
     let mut commits = Vec::new();
-    let mut lines = stdout.split(|&b| b == b'\n');
-    while let Some(header) = lines.next() {
-        if header.is_empty() {
+    for record in stdout.split(|&b| b == 0) {
+        let record = record.strip_prefix(b"\n").unwrap_or(record);
+        if record.is_empty() {
             continue;
         }
+        let mut lines = record.splitn(5, |&b| b == b'\n');
+        let header = lines.next().unwrap_or_default();
         let header = std::str::from_utf8(header).context("git rev-list printed a non-UTF-8 id")?;
         let mut ids = header
             .strip_prefix("commit ")
@@ -156,23 +168,18 @@ fn parse_rev_list(stdout: &[u8]) -> Result<Vec<ListedCommit>> {
             .next()
             .ok_or_else(|| anyhow!("unexpected git rev-list output: {header:?}"))??;
         let parents = ids.collect::<Result<Vec<_>>>()?;
-        let meta = lines
-            .next()
-            .ok_or_else(|| anyhow!("git rev-list output ends after commit {id}"))?;
-        let mut fields = meta.split(|&b| b == 0).map(String::from_utf8_lossy);
-        let (name, email, date) = (
-            fields.next().unwrap_or_default(),
-            fields.next().unwrap_or_default(),
-            fields.next().unwrap_or_default(),
-        );
+        let mut field = || String::from_utf8_lossy(lines.next().unwrap_or_default()).into_owned();
+        let (name, email, date) = (field(), field(), field());
+        let message = lines.next().unwrap_or_default().to_vec();
         commits.push(ListedCommit {
             id,
             parents,
             info: CommitInfo {
                 id: id.to_string(),
                 author: format!("{name} <{email}>"),
-                date: date.into_owned(),
+                date,
             },
+            message,
         });
     }
     Ok(commits)
@@ -237,16 +244,9 @@ pub fn scan_history(
     }
     let commits = list_commits(selection)?;
     let reader = repo.objects().reader()?;
-    let (blobs, changes) = collect_changes(&reader, &commits)?;
-    let total_bytes = blobs.iter().map(|b| b.size).sum();
-    let progress = Progress::new(
-        show_progress,
-        "scanning history",
-        blobs.len() as u64,
-        total_bytes,
-    );
+    let (blobs, changes, new_paths) = collect_changes(&reader, &commits)?;
     // Every distinct blob once, whole, at each of its paths.
-    let jobs = blobs
+    let mut jobs: Vec<Job> = blobs
         .iter()
         .map(|blob| Job {
             paths: blob.paths.clone(),
@@ -257,7 +257,52 @@ pub fn scan_history(
             commit: None,
         })
         .collect();
-    let scans: Vec<Vec<PathScan>> = pipeline::scan(repo.objects(), engine, jobs, &progress)?
+    // Messages are committed and pushed like content: each is scanned as
+    // text at a location naming its commit (or tag).
+    jobs.extend(commits.iter().map(|c| {
+        Job::text(
+            message_location("commit", &c.id),
+            c.message.clone(),
+            Some(c.info.clone()),
+        )
+    }));
+    // Each commit's new paths, scanned as text.
+    let mut names_of = Vec::new();
+    for (commit, paths) in commits.iter().zip(&new_paths) {
+        if let Some(job) = pipeline::file_names_job(paths, Some(commit.info.clone())) {
+            jobs.push(job);
+            names_of.push(paths);
+        }
+    }
+    let mut tags = selection.tags.clone();
+    if selection.tips == Tips::AllRefs {
+        tags.extend(annotated_tags()?);
+    }
+    for tag in tags {
+        jobs.push(tag_job(repo, tag)?);
+    }
+    let total_bytes = blobs.iter().map(|b| b.size).sum::<u64>()
+        + commits.iter().map(|c| c.message.len() as u64).sum::<u64>();
+    let progress = Progress::new(
+        show_progress,
+        "scanning history",
+        jobs.len() as u64,
+        total_bytes,
+    );
+    let mut scanned = pipeline::scan(repo.objects(), engine, jobs, &progress)?;
+    let texts = scanned.split_off(blobs.len());
+    let mut names = names_of.into_iter();
+    let mut message_findings: Vec<Finding> = Vec::new();
+    for scanned in texts.into_iter().flatten() {
+        let mut findings = scanned.outcome.findings;
+        if pipeline::is_file_names(&scanned.path)
+            && let Some(paths) = names.next()
+        {
+            pipeline::place_file_name_findings(&mut findings, paths);
+        }
+        message_findings.extend(findings);
+    }
+    let scans: Vec<Vec<PathScan>> = scanned
         .into_iter()
         .map(|scanned| {
             scanned
@@ -290,15 +335,53 @@ pub fn scan_history(
     outcome.skipped.sort();
     outcome.skipped.dedup();
     outcome.findings = attribute(&reader, engine, &commits, &blobs, &changes, &scans)?;
+    outcome.findings.extend(message_findings);
     Ok(outcome)
 }
 
+/// Where a message's findings are shown: `(message of commit 1a2b3c4d5e6f)`.
+pub fn message_location(kind: &str, id: &ObjectId) -> RepoPath {
+    RepoPath::new(format!("(message of {kind} {})", &id.to_string()[..12]))
+}
+
+/// Every annotated tag the refs name (a scan of all refs covers them).
+fn annotated_tags() -> Result<Vec<ObjectId>> {
+    let out = crate::git::run(
+        &[
+            "for-each-ref",
+            "--format=%(objecttype) %(objectname)",
+            "refs/tags",
+        ],
+        "list the tags",
+    )?;
+    String::from_utf8_lossy(&out)
+        .lines()
+        .filter_map(|line| line.strip_prefix("tag "))
+        .map(ObjectId::from_hex)
+        .collect()
+}
+
+/// The message of the annotated tag `tag`, as a text job.
+fn tag_job(repo: &Repo, tag: ObjectId) -> Result<Job> {
+    let reader = repo.objects().reader()?;
+    let data = reader
+        .object(tag, "tag")
+        .with_context(|| format!("cannot read tag {tag}"))?;
+    // Headers, a blank line, then the message (and any signature).
+    let content = data.content();
+    let message = match content.windows(2).position(|w| w == b"\n\n") {
+        Some(at) => content[at + 2..].to_vec(),
+        None => Vec::new(),
+    };
+    Ok(Job::text(message_location("tag", &tag), message, None))
+}
+
 /// Every file each commit added or changed, and the distinct blobs among them.
-fn collect_changes(
-    reader: &ObjectReader,
-    commits: &[ListedCommit],
-) -> Result<(Vec<DistinctBlob>, Vec<Change>)> {
-    let first_parent_changes = first_parent_changes(commits)?;
+/// The distinct blobs, every change, and per commit the paths it adds.
+type CollectedChanges = (Vec<DistinctBlob>, Vec<Change>, Vec<Vec<RepoPath>>);
+
+fn collect_changes(reader: &ObjectReader, commits: &[ListedCommit]) -> Result<CollectedChanges> {
+    let (first_parent_changes, new_paths) = first_parent_changes(commits)?;
     let mut blobs: Vec<DistinctBlob> = Vec::new();
     let mut blob_index: HashMap<ObjectId, usize> = HashMap::new();
     let mut changes = Vec::new();
@@ -351,7 +434,7 @@ fn collect_changes(
             });
         }
     }
-    Ok((blobs, changes))
+    Ok((blobs, changes, new_paths))
 }
 
 /// A regular or executable file whose content a commit added or changed.
@@ -371,9 +454,9 @@ struct FileChange {
 /// subtrees, so a commit costs what it changed, not the size of its tree
 /// (libgit2's tree diff walked all 11,000 files of every commit of our
 /// benchmark repository, 15 times slower).
-fn first_parent_changes(commits: &[ListedCommit]) -> Result<Vec<Vec<FileChange>>> {
+fn first_parent_changes(commits: &[ListedCommit]) -> Result<FirstParentChanges> {
     if commits.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     // "<commit> <parent>" compares the commit with that parent only.
     let input: String = commits
@@ -391,6 +474,7 @@ fn first_parent_changes(commits: &[ListedCommit]) -> Result<Vec<Vec<FileChange>>
     let index: HashMap<ObjectId, usize> =
         commits.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
     let mut changes = vec![Vec::new(); commits.len()];
+    let mut new_paths = vec![Vec::new(); commits.len()];
     let mut current = None;
     for item in raw::parse(&stdout)? {
         match item {
@@ -402,6 +486,11 @@ fn first_parent_changes(commits: &[ListedCommit]) -> Result<Vec<Vec<FileChange>>
             RawItem::Change(change) => {
                 let commit = current
                     .ok_or_else(|| anyhow!("git diff-tree output starts without a commit"))?;
+                // A merge's names come from the commits it merges.
+                if matches!(change.status, b'A' | b'R' | b'C') && commits[commit].parents.len() < 2
+                {
+                    new_paths[commit].push(change.path.clone());
+                }
                 if change.has_new_content() {
                     changes[commit].push(FileChange {
                         old: change.replaced(),
@@ -412,14 +501,17 @@ fn first_parent_changes(commits: &[ListedCommit]) -> Result<Vec<Vec<FileChange>>
             }
         }
     }
-    Ok(changes)
+    Ok((changes, new_paths))
 }
+
+/// Per commit: the files with new content, and the paths it adds.
+type FirstParentChanges = (Vec<Vec<FileChange>>, Vec<Vec<RepoPath>>);
 
 /// The regular file at `path` in `tree`, if there is one.
 fn blob_at(reader: &ObjectReader, tree: ObjectId, path: &RepoPath) -> Result<Option<ObjectId>> {
     Ok(reader
         .tree_entry(tree, path.as_bytes())?
-        .filter(|&(mode, _)| raw::is_regular_file(mode))
+        .filter(|&(mode, _)| raw::has_content(mode))
         .map(|(_, id)| id))
 }
 
@@ -500,8 +592,8 @@ mod tests {
         let a = "1111111111111111111111111111111111111111";
         let b = "2222222222222222222222222222222222222222";
         let out = format!(
-            "commit {a}\nAda\0ada@example.invalid\x002024-05-01T10:00:00+02:00\n\
-             commit {b} {a}\nBob\0bob@example.invalid\x002024-05-02T10:00:00Z\n"
+            "commit {a}\nAda\nada@example.invalid\n2024-05-01T10:00:00+02:00\nFirst\n\nbody\n\0\n\
+             commit {b} {a}\nBob\nbob@example.invalid\n2024-05-02T10:00:00Z\nSecond\n\0\n"
         );
         let commits = parse_rev_list(out.as_bytes()).unwrap();
         assert_eq!(commits.len(), 2);
@@ -510,6 +602,7 @@ mod tests {
         assert_eq!(commits[1].info.id, b);
         assert_eq!(commits[0].info.author, "Ada <ada@example.invalid>");
         assert_eq!(commits[0].info.date, "2024-05-01T10:00:00+02:00");
+        assert_eq!(commits[0].message, b"First\n\nbody\n");
     }
 
     #[test]
@@ -518,12 +611,14 @@ mod tests {
             tips: Tips::These(vec!["--output=/tmp/x".into()]),
             exclude: Vec::new(),
             exclude_remote: None,
+            tags: Vec::new(),
         };
         assert!(selection.rev_list_args().is_err());
         let nothing = CommitSelection {
             tips: Tips::These(Vec::new()),
             exclude: Vec::new(),
             exclude_remote: None,
+            tags: Vec::new(),
         };
         assert_eq!(nothing.rev_list_args().unwrap(), None);
     }

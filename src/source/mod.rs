@@ -4,10 +4,13 @@
 //! [`Sink`]). A source decides what to scan; it asks [`crate::git`] for
 //! everything about the repository and knows nothing about rules or reports.
 
+pub mod ci;
 pub mod commit_msg;
+pub mod committed;
 pub mod diff;
 pub mod files;
 pub mod history;
+pub mod pre_receive;
 pub mod push;
 pub mod staged;
 

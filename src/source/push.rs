@@ -81,11 +81,19 @@ pub fn commits_to_push(
 ) -> Result<CommitSelection> {
     let mut tips = Vec::new();
     let mut exclude = Vec::new();
+    let mut tags = Vec::new();
     for update in updates {
         if update.is_deletion() {
             continue;
         }
         tips.push(pushed_commit(repo, update)?.to_string());
+        // An annotated tag being pushed carries a message of its own.
+        let id = ObjectId::from_hex(&update.local_sha)?;
+        if update.local_ref.starts_with("refs/tags/")
+            && repo.object_type(id)?.as_deref() == Some("tag")
+        {
+            tags.push(id);
+        }
         if !update.is_new_ref() && has_commit(repo, &update.remote_sha) {
             exclude.push(update.remote_sha.clone());
         }
@@ -94,6 +102,7 @@ pub fn commits_to_push(
         tips: Tips::These(tips),
         exclude,
         exclude_remote: Some(remote.to_string()),
+        tags,
     })
 }
 

@@ -73,6 +73,27 @@ pub fn start(repo: &Repo, pathspecs: &[String]) -> Result<PendingChanges> {
         .head()
         .unwrap_or(repo.format().empty_tree())
         .to_string();
+    start_against(&base, pathspecs)
+}
+
+/// Starts listing every staged change against `HEAD` before the caller
+/// knows where the repository is, so that `git rev-parse` and `git
+/// diff-index` run at once. `HEAD` is the commit `git commit` uses (replace
+/// refs are off); before the first commit the listing fails, and the
+/// caller starts again with [`start`].
+pub fn start_against_head() -> Result<PendingChanges> {
+    start_against("HEAD", &[])
+}
+
+impl PendingChanges {
+    /// Drops a listing that is not needed, reaping its process.
+    pub fn discard(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_against(base: &str, pathspecs: &[String]) -> Result<PendingChanges> {
     let mut args: Vec<String> = [
         "diff-index",
         "--cached",
@@ -80,7 +101,7 @@ pub fn start(repo: &Repo, pathspecs: &[String]) -> Result<PendingChanges> {
         "--raw",
         "--no-abbrev",
         "-M",
-        &base,
+        base,
         "--",
     ]
     .map(String::from)
@@ -131,6 +152,16 @@ impl StagedDiff {
                 old: e.replaced(),
                 new: e.new,
             })
+            .collect()
+    }
+
+    /// Paths the commit adds to the tree (added, renamed or copied to),
+    /// whatever they hold: a name is committed like content.
+    pub fn new_paths(&self) -> Vec<RepoPath> {
+        self.entries
+            .iter()
+            .filter(|e| matches!(e.status, b'A' | b'R' | b'C'))
+            .map(|e| e.path.clone())
             .collect()
     }
 
@@ -227,7 +258,7 @@ impl PendingIndexFiles {
             };
             let mode = u32::from_str_radix(mode, 8).map_err(|_| bad())?;
             let named = self.names.iter().any(|n| n.as_bytes() == path.as_bytes());
-            let content = raw::is_regular_file(mode) || mode == raw::MODE_SYMLINK;
+            let content = raw::has_content(mode);
             if named && content && !changed.iter().any(|c| c.path == path) {
                 jobs.push(Job::blob(path, ObjectId::from_hex(id)?, None));
             }
@@ -261,8 +292,8 @@ pub fn commit_files(repo: &Repo, commit: Option<ObjectId>, names: &[&str]) -> Re
     let reader = repo.objects().reader()?;
     let tree = reader.commit_tree(commit)?;
     let mut blobs = Vec::new();
-    for name in names {
-        if let Some((mode, id)) = reader.tree_entry(tree, name.as_bytes())?
+    for (name, entry) in names.iter().zip(reader.top_entries(tree, names)?) {
+        if let Some((mode, id)) = entry
             && raw::is_regular_file(mode)
         {
             blobs.push((name.to_string(), id));

@@ -143,12 +143,13 @@ fn binary_files_are_skipped_and_listed() {
 }
 
 #[test]
-fn symlinks_are_not_read_as_content() {
+fn a_symlink_target_is_scanned_as_content() {
     let repo = repo_with_hook();
     repo.write("real.txt", "nothing\n");
     std::os::unix::fs::symlink(AWS_KEY_ID, repo.path().join("link")).unwrap();
     repo.git(&["add", "real.txt", "link"]);
-    assert_passed(&repo.commit(&[]));
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
+    assert!(all.contains("link:1:1"), "{all}");
 }
 
 #[test]

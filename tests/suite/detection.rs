@@ -475,3 +475,24 @@ fn widely_used_services_that_had_no_rule_are_found() {
         ),
     ]);
 }
+
+#[test]
+fn keys_in_getenv_fallbacks_typed_constants_and_header_items_are_found() {
+    assert_each_found_by(&[
+        (
+            "scripts/export.py",
+            "search_admin_key = os.environ.get(\"SEARCH_ADMIN_KEY\", \"Ym3Dqk9Lo6ZIvlDza8YxT3T7mPNKojZ3sT81Dy\")\n",
+            "generic-key-env-assignment",
+        ),
+        (
+            "web/zendesk.ts",
+            "export const ZENDESK_API_TOKEN: string = \"Kq7Lm2Xw9Rt4Vz8Pn3Bd6Hc1Jf5Gs0YaQe2Tu6Iw\";\n",
+            "zendesk-api-token",
+        ),
+        (
+            "lib/client.rb",
+            "req[\"Authorization\"] = \"Bearer Qk7Lm2Xw9Rt4Vz8Pn3Bd6Hc1Jf5Gs0Ya\"\n",
+            "http-bearer-token-header",
+        ),
+    ]);
+}

@@ -113,18 +113,40 @@ fn a_hook_that_is_not_executable_or_cannot_find_leakgate_is_a_problem() {
     );
 
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let out = repo
-        .command(leakgate_bin())
-        .arg("doctor")
-        .env("PATH", "/usr/bin:/bin:/usr/local/bin")
-        .output()
-        .unwrap();
+    // Installed by a copy: an empty file in its place is found and fails
+    // the handshake; with it gone, nothing is found at all.
+    let bin = tempfile::tempdir().unwrap();
+    let copy = bin.path().join("leakgate");
+    std::fs::copy(leakgate_bin(), &copy).unwrap();
+    let installed = loop {
+        match repo
+            .command(&copy)
+            .args(["install", "--hook", "all"])
+            .output()
+        {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => continue,
+            result => break result.unwrap(),
+        }
+    };
+    assert_passed(&installed);
+    let doctor = || {
+        repo.command(leakgate_bin())
+            .arg("doctor")
+            .env("PATH", "/usr/bin:/bin:/usr/local/bin")
+            .output()
+            .unwrap()
+    };
+    std::fs::write(&copy, b"").unwrap();
+    let out = doctor();
     assert_eq!(out.status.code(), Some(1));
     let report = text(&out);
-    assert!(
-        report.contains("neither on PATH nor in ~/.cargo/bin"),
-        "{report}"
-    );
+    assert!(report.contains("is not a working leakgate"), "{report}");
+
+    std::fs::remove_file(&copy).unwrap();
+    let out = doctor();
+    assert_eq!(out.status.code(), Some(1));
+    let report = text(&out);
+    assert!(report.contains("neither on PATH"), "{report}");
     assert!(report.contains("install.sh"), "{report}");
 }
 

@@ -109,3 +109,111 @@ fn pre_push_is_judged_by_the_config_the_pushed_commits_carry() {
     assert_passed(&repo.push(&["-q", "origin", "main"]));
     assert!(repo.remote_ref(remote.path(), "refs/heads/main").is_some());
 }
+
+#[test]
+fn a_history_scan_finds_a_secret_in_a_commit_message_naming_the_commit() {
+    let repo = TestRepo::new();
+    repo.stage("app.py", "x = 1\n");
+    repo.git(&[
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        &format!("debug\n\n{SECRET_LINE}"),
+    ]);
+    let commit = repo.rev_parse("HEAD");
+    let all = assert_blocked_by_finding(&repo.leakgate(&["scan", "--history"]));
+    assert!(
+        all.contains(&format!("(message of commit {})", &commit[..12])),
+        "{all}"
+    );
+}
+
+#[test]
+fn a_pre_push_scan_finds_a_secret_in_an_annotated_tag_message() {
+    let repo = TestRepo::new();
+    let _remote = repo.add_bare_remote();
+    repo.commit_file("app.py", "x = 1\n", "clean");
+    assert_passed(&repo.leakgate(&["install", "--hook", "all"]));
+    assert_passed(&repo.push(&["-q", "origin", "main"]));
+    repo.git(&[
+        "tag",
+        "-a",
+        "v1",
+        "-m",
+        &format!("release\n\n{SECRET_LINE}"),
+    ]);
+    let tag = repo.rev_parse("v1");
+    let all = assert_blocked_by_finding(&repo.push(&["-q", "origin", "v1"]));
+    assert!(
+        all.contains(&format!("(message of tag {})", &tag[..12])),
+        "{all}"
+    );
+}
+
+#[test]
+fn a_staged_symlink_target_is_scanned_as_content() {
+    let repo = TestRepo::new();
+    repo.install_hook();
+    std::os::unix::fs::symlink(
+        "/run/AKIAD7RGN7SS555HMTF6/credentials",
+        repo.path().join("creds"),
+    )
+    .unwrap();
+    repo.git(&["add", "creds"]);
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
+    assert!(all.contains("creds:1"), "{all}");
+}
+
+#[test]
+fn a_staged_config_that_allows_what_heads_config_blocks_says_so() {
+    let repo = TestRepo::new();
+    repo.install_hook();
+    repo.commit_file("app.py", "x = 1\n", "base");
+    repo.stage(".leakgate.toml", "[allowlist]\npaths = [\"app.py\"]\n");
+    repo.stage("app.py", &format!("x = 1\n{SECRET_LINE}"));
+    let all = assert_passed(&repo.commit(&[]));
+    assert!(
+        all.contains("the staged .leakgate.toml allows 1 finding(s) that HEAD's config blocks"),
+        "{all}"
+    );
+    assert!(all.contains("app.py:2:8") && all.contains("AKIA"), "{all}");
+    assert!(!all.contains("AKIAD7RGN7SS555HMTF6"), "redacted: {all}");
+}
+
+#[test]
+fn a_staged_config_that_allows_nothing_new_adds_no_note() {
+    let repo = TestRepo::new();
+    repo.install_hook();
+    repo.commit_file("app.py", "x = 1\n", "base");
+    repo.stage(".leakgate.toml", "[allowlist]\npaths = [\"vendor/**\"]\n");
+    repo.stage("app.py", "x = 1\ny = 2\n");
+    let all = assert_passed(&repo.commit(&[]));
+    assert!(!all.contains("allows"), "{all}");
+}
+
+#[test]
+fn a_staged_file_name_is_scanned_as_text() {
+    let repo = TestRepo::new();
+    repo.install_hook();
+    repo.stage("backup-AKIAD7RGN7SS555HMTF6.txt", "nothing here\n");
+    let all = assert_blocked_by_finding(&repo.commit(&[]));
+    assert!(
+        all.contains("backup-AKIAD7RGN7SS555HMTF6.txt (file name):1:8"),
+        "{all}"
+    );
+}
+
+#[test]
+fn a_history_scan_finds_a_secret_in_a_file_name_with_its_commit() {
+    let repo = TestRepo::new();
+    let added = repo.commit_file("keys/AKIAD7RGN7SS555HMTF6.txt", "x\n", "add");
+    let out = repo.leakgate(&["scan", "--history", "--format", "json"]);
+    let found = findings(&out);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0]["path"],
+        "keys/AKIAD7RGN7SS555HMTF6.txt (file name)"
+    );
+    assert_eq!(found[0]["commit"], added.as_str());
+}

@@ -266,6 +266,14 @@ fn pre_receive_installs_into_a_bare_repository_chained_and_uninstall_restores_it
             .join("hooks/pre-receive.leakgate-chained")
             .exists()
     );
+
+    // In a bare repository, where no one commits, plain `install` means
+    // the server's hook.
+    let said = assert_passed(&in_bare(&["install"]));
+    assert!(said.contains("pre-receive"), "{said}");
+    assert!(!bare.path().join("hooks/pre-commit").exists());
+    assert_passed(&in_bare(&["uninstall"]));
+    assert_eq!(std::fs::read_to_string(&hook).unwrap(), theirs);
 }
 
 #[test]

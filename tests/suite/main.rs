@@ -2,8 +2,10 @@
 //! real binary, and real `git commit` runs with the hook installed.
 
 mod util;
+mod workflow_snapshots;
 
 mod baseline;
+mod ci_mode;
 mod commit_hook;
 mod config;
 mod content;
@@ -17,6 +19,7 @@ mod hook_managers;
 mod install;
 mod output;
 mod pre_push;
+mod pre_receive;
 mod precommit_framework;
 mod regression;
 mod repo_formats;
