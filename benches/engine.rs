@@ -68,7 +68,7 @@ fn planted_text(bytes: usize) -> Vec<u8> {
         .unwrap()
         .into_iter()
         .filter(|r| r.regex.is_some())
-        .flat_map(|r| r.examples)
+        .flat_map(|r| r.examples.into_iter().map(|e| e.into_inner()))
         .collect();
     let step = text.len() / (examples.len() + 1);
     for (i, example) in examples.iter().enumerate().rev() {

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 
 use crate::baseline::{BASELINE_FILE_NAME, Baseline};
-use crate::cli::{BaselineArgs, Cli, ColorChoice, Command, RulesAction, ScanArgs};
+use crate::cli::{BaselineArgs, Cli, ColorChoice, Command, ExplainArgs, RulesAction, ScanArgs};
 use crate::config::{LoadedConfig, SourceText};
 use crate::engine::Engine;
 use crate::path::{escape_for_terminal, escape_line_for_terminal, escape_lines_for_terminal};
@@ -62,6 +62,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::from(EXIT_CLEAN))
         }
         Command::Rules { action, config } => rules_command(action, config),
+        Command::Explain(args) => explain_command(args),
         Command::Baseline(args) => baseline_command(args),
         Command::Doctor { config } => {
             let mut stdout = std::io::stdout().lock();
@@ -390,24 +391,96 @@ fn rules_command(
             Ok(ExitCode::from(EXIT_CLEAN))
         }
         Some(RulesAction::Check { file }) => {
-            let source = SourceText::read(&file)?;
-            let specs = rules::parse_rules(&source)?;
-            rules::ensure_not_empty(&specs, &source.name)?;
-            let failures = rules::check_rules(&specs)?;
+            let (files, name) = match file {
+                Some(file) => {
+                    let source = SourceText::read(&file)?;
+                    let specs = rules::parse_rules(&source)?;
+                    rules::ensure_not_empty(&specs, &source.name)?;
+                    let name = source.name.clone();
+                    (vec![(source, specs)], name)
+                }
+                None => (
+                    rules::builtin_rule_files()?,
+                    "the built-in rules".to_string(),
+                ),
+            };
+            let count: usize = files.iter().map(|(_, specs)| specs.len()).sum();
+            let failures = crate::engine::check::check_rule_files(&files)?;
             for failure in &failures {
                 say(&format!("FAIL {}", escape_lines_for_terminal(failure)))?;
             }
             if !failures.is_empty() {
-                bail!("{} of the checks in {} failed", failures.len(), source.name);
+                bail!("{} of the checks in {name} failed", failures.len());
             }
-            say(&format!(
-                "ok: {} rules in {} match their examples",
-                specs.len(),
-                source.name
-            ))?;
+            say(&format!("ok: {count} rules in {name} match their examples"))?;
             Ok(ExitCode::from(EXIT_CLEAN))
         }
     }
+}
+
+/// `leakgate explain`: every candidate each rule matched in the files, one
+/// a line in position order, redacted unless `--no-redact`, with why it
+/// was dropped or that it is reported. Exit 1 when any is reported, as a
+/// scan of the files would.
+fn explain_command(args: ExplainArgs) -> Result<ExitCode> {
+    let config = match &args.config {
+        Some(path) => Some(LoadedConfig::load(path)?),
+        None => scan::disk_config()?,
+    };
+    if let Some(config) = &config {
+        print_warnings(&config.warnings);
+    }
+    let engine = Engine::from_config(config.as_ref())?;
+    let mut out = std::io::stdout().lock();
+    let (mut candidates, mut reported) = (0, 0);
+    for file in &args.files {
+        let content = std::fs::read(file).with_context(|| {
+            format!(
+                "cannot read {}",
+                escape_for_terminal(file.as_os_str().as_encoded_bytes())
+            )
+        })?;
+        let path = crate::path::RepoPath::new(file.as_os_str().as_encoded_bytes());
+        let (outcome, considered) =
+            engine.explain(&crate::engine::ScanInput::whole(path, &content))?;
+        if let Some(skipped) = &outcome.skipped {
+            writeln!(
+                out,
+                "{}: not scanned: {skipped}",
+                escape_for_terminal(file.as_os_str().as_encoded_bytes())
+            )?;
+        }
+        for candidate in &considered {
+            let finding = &candidate.finding;
+            let verdict = match &candidate.dropped {
+                None => "reported".to_string(),
+                Some(reason) => format!("dropped: {reason}"),
+            };
+            writeln!(
+                out,
+                "{}:{}:{}: {} {} {}",
+                escape_for_terminal(finding.path.as_bytes()),
+                finding.start.line,
+                finding.start.column,
+                escape_for_terminal(finding.rule_id.as_bytes()),
+                escape_for_terminal(finding.secret.shown(args.no_redact).as_bytes()),
+                escape_for_terminal(verdict.as_bytes()),
+            )?;
+        }
+        candidates += considered.len();
+        reported += outcome.findings.len();
+    }
+    writeln!(
+        out,
+        "leakgate: {candidates} candidate(s) in {} file(s), {reported} reported",
+        args.files.len()
+    )?;
+    out.flush()?;
+    Ok(ExitCode::from(if reported == 0 {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    }))
 }
 
 /// `  reason: …` for an entry that has one, escaped (the file is

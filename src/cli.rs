@@ -79,6 +79,9 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// List every candidate the rules match in FILES, reported or not, and
+    /// why each dropped one was dropped.
+    Explain(ExplainArgs),
     /// List the rules, or check a rules file's examples.
     Rules {
         #[command(subcommand)]
@@ -99,8 +102,9 @@ impl Command {
 
 #[derive(Debug, Subcommand)]
 pub enum RulesAction {
-    /// Check every rule in FILE against its examples and negative examples.
-    Check { file: PathBuf },
+    /// Check every rule in FILE (default: the built-in rules) against its
+    /// examples and negative examples; failures name file:line.
+    Check { file: Option<PathBuf> },
 }
 
 #[derive(Debug, clap::Args)]
@@ -170,6 +174,19 @@ pub struct ScanArgs {
     /// Seconds one verification request may take (default 10).
     #[arg(long, value_name = "SECONDS")]
     pub verify_timeout: Option<f64>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// Files on disk, scanned whole.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Use this config instead of the repository's .leakgate.toml.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Print secrets in full instead of redacted.
+    #[arg(long)]
+    pub no_redact: bool,
 }
 
 #[derive(Debug, clap::Args)]

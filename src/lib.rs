@@ -6,10 +6,11 @@
 //! [`pipeline`] scans every job in parallel the same way, [`engine`] finds
 //! secrets in each one, [`finding`] holds them
 //! (and alone decides redaction), and [`report`] prints them. [`scan`] wires
-//! one scan together and applies the [`baseline`]; [`git`] runs every git
-//! command and reads objects; [`hooks`] installs the git hooks and
-//! [`doctor`] checks them; [`server`] runs the pre-receive check on a git
-//! server; [`app`] maps commands to exit codes.
+//! one scan together and applies the [`baseline`]; [`config`] reads the
+//! config and assembles the rule set from [`rules`] for the engine; [`git`]
+//! runs every git command and reads objects; [`hooks`] installs the git
+//! hooks and [`doctor`] checks them; [`server`] runs the pre-receive check
+//! on a git server; [`app`] maps commands to exit codes.
 
 pub mod app;
 pub mod baseline;
@@ -30,4 +31,5 @@ pub mod rules;
 pub mod scan;
 pub mod server;
 pub mod source;
+pub mod source_text;
 pub mod verify;

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{AllowlistSpec, Condition, ConfigFile, Extend, LoadedConfig, SourceText};
-use crate::finding::Finding;
+pub use crate::engine::IgnoredFinding;
 use crate::rules::{self, RuleSpec};
 
 pub const GITLEAKS_CONFIG_NAME: &str = ".gitleaks.toml";
@@ -404,20 +404,6 @@ impl Translation<'_> {
     }
 }
 
-/// One `.gitleaksignore` entry: the finding of `rule_id` starting on `line`
-/// of `path`, in `commit` when given (history findings only).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IgnoredFinding {
-    pub commit: Option<String>,
-    pub path: String,
-    /// The rule id as the entry names it (a gitleaks id, usually).
-    pub rule_id: String,
-    /// The leakgate rules it stands for: itself, and what
-    /// [`leakgate_rule_ids`] maps a gitleaks id to.
-    pub rule_ids: Vec<String>,
-    pub line: u32,
-}
-
 /// The alias table kept beside the rules: gitleaks rule id to the
 /// leakgate rules that find the same secrets.
 const GITLEAKS_ALIASES: &str = include_str!("../rules/gitleaks_aliases.toml");
@@ -445,24 +431,6 @@ pub fn leakgate_rule_ids(id: &str) -> Vec<String> {
         ids.extend(mapped.iter().filter(|m| *m != id).cloned());
     }
     ids
-}
-
-impl IgnoredFinding {
-    pub fn matches(&self, finding: &Finding) -> bool {
-        if !self.rule_ids.contains(&finding.rule_id)
-            || finding.start.line != self.line
-            || finding.path.to_string_lossy() != self.path
-        {
-            return false;
-        }
-        match &self.commit {
-            None => true,
-            Some(commit) => finding
-                .commit
-                .as_ref()
-                .is_some_and(|c| c.id.eq_ignore_ascii_case(commit)),
-        }
-    }
 }
 
 /// Entries of a `.gitleaksignore`: `file:rule-id:line` or

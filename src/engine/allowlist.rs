@@ -2,11 +2,9 @@
 //! finding is not a secret. Compiled once, with errors pointing into the
 //! config file; checked only for candidates that survived every other test.
 
-use anyhow::Result;
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use regex::bytes::{Regex, RegexSet, RegexSetBuilder};
-
-use crate::config::{AllowlistSpec, Condition, SourceText};
+use globset::GlobSet;
+use regex::bytes::RegexSet;
+use serde::Deserialize;
 
 /// Comments that allow the finding on their line. The last two are other
 /// scanners' markers, honoured so projects can switch without edits.
@@ -22,21 +20,42 @@ pub fn has_inline_marker(line: &[u8]) -> bool {
         .any(|m| memchr::memmem::find(line, m.as_bytes()).is_some())
 }
 
-/// One compiled allowlist entry.
+/// One compiled allowlist entry. The config compiles it from what it says
+/// (`crate::config::ruleset`), with errors pointing into the config file.
 pub struct Allowlist {
-    rules: Vec<String>,
-    paths: GlobSet,
-    path_regexes: Option<RegexSet>,
-    secrets: Option<RegexSet>,
-    lines: Option<RegexSet>,
-    matches: Option<RegexSet>,
-    stopwords: Vec<Vec<u8>>,
-    commits: Vec<String>,
-    condition: Condition,
+    /// What the entry says about itself, for `leakgate explain`.
+    pub description: String,
+    /// Rule ids the entry is limited to; empty means every rule.
+    pub rules: Vec<String>,
+    /// Globs on the repository-relative path.
+    pub paths: GlobSet,
+    /// Regexes on the repository-relative path.
+    pub path_regexes: Option<RegexSet>,
+    /// Regexes on the secret.
+    pub secrets: Option<RegexSet>,
+    /// Regexes on the line the finding starts on.
+    pub lines: Option<RegexSet>,
+    /// Regexes on everything the rule's regex matched.
+    pub matches: Option<RegexSet>,
+    /// Lowercase words of which the secret must contain one.
+    pub stopwords: Vec<Vec<u8>>,
+    /// Lowercase commit ids or prefixes.
+    pub commits: Vec<String>,
+    /// How the conditions combine.
+    pub condition: Condition,
 }
 
-/// Commit prefixes shorter than this could name several commits.
-const MIN_COMMIT_PREFIX: usize = 7;
+/// How an allowlist entry combines its conditions.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Condition {
+    /// Any one condition allows (the default).
+    #[default]
+    Or,
+    /// Every kind of condition the entry lists must hold (paths and path
+    /// regexes are one kind).
+    And,
+}
 
 /// What an allowlist is asked about.
 pub struct Candidate<'a> {
@@ -51,54 +70,6 @@ pub struct Candidate<'a> {
 }
 
 impl Allowlist {
-    pub fn compile(spec: &AllowlistSpec, source: &SourceText) -> Result<Self> {
-        let mut paths = GlobSetBuilder::new();
-        for glob in &spec.paths {
-            let compiled = GlobBuilder::new(glob.get_ref())
-                .literal_separator(false)
-                .build()
-                .map_err(|err| {
-                    source.error_at(glob.span(), &format!("invalid path glob: {err}"))
-                })?;
-            paths.add(compiled);
-            // `dir/` or `dir` should cover what is inside it, as in .gitignore.
-            let inner = format!("{}/**", glob.get_ref().trim_end_matches('/'));
-            if let Ok(inner) = GlobBuilder::new(&inner).build() {
-                paths.add(inner);
-            }
-        }
-        let paths = paths
-            .build()
-            .map_err(|err| anyhow::anyhow!("{}: invalid path globs: {err}", source.name))?;
-        for commit in &spec.commits {
-            if commit.len() < MIN_COMMIT_PREFIX || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
-                anyhow::bail!(
-                    "{}: allowlist commit {commit:?} is not a commit id (at least {MIN_COMMIT_PREFIX} hex digits)",
-                    source.name
-                );
-            }
-        }
-        Ok(Allowlist {
-            rules: spec.rules.iter().map(|r| r.get_ref().clone()).collect(),
-            paths,
-            path_regexes: regex_set(&spec.path_regexes, source)?,
-            secrets: regex_set(&spec.secrets, source)?,
-            lines: regex_set(&spec.lines, source)?,
-            matches: regex_set(&spec.matches, source)?,
-            stopwords: spec
-                .stopwords
-                .iter()
-                .map(|w| w.to_ascii_lowercase().into_bytes())
-                .collect(),
-            commits: spec
-                .commits
-                .iter()
-                .map(|c| c.to_ascii_lowercase())
-                .collect(),
-            condition: spec.condition,
-        })
-    }
-
     pub fn allows(&self, candidate: &Candidate) -> bool {
         if !self.rules.is_empty() && !self.rules.iter().any(|r| r == candidate.rule_id) {
             return false;
@@ -136,37 +107,19 @@ impl Allowlist {
             Condition::And => checks.iter().any(Option::is_some) && !checks.contains(&Some(false)),
         }
     }
-
-    /// The rule ids this entry names, with where they are written, so the
-    /// engine can reject ids that match no rule.
-    pub fn named_rules(spec: &AllowlistSpec) -> impl Iterator<Item = &toml::Spanned<String>> {
-        spec.rules.iter()
-    }
-}
-
-fn regex_set(patterns: &[toml::Spanned<String>], source: &SourceText) -> Result<Option<RegexSet>> {
-    if patterns.is_empty() {
-        return Ok(None);
-    }
-    for pattern in patterns {
-        // Never quotes the pattern: it may be the secret it allows.
-        Regex::new(pattern.get_ref())
-            .map_err(|err| source.regex_error_at(pattern, "invalid regex", &err.to_string()))?;
-    }
-    let set = RegexSetBuilder::new(patterns.iter().map(|p| p.get_ref()))
-        .build()
-        .map_err(|err| anyhow::anyhow!("{}: invalid regexes: {err}", source.name))?;
-    Ok(Some(set))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::LoadedConfig;
+    use crate::config::ruleset::compile_allowlist;
+    use crate::source_text::SourceText;
+    use anyhow::Result;
 
     fn compile(text: &str) -> Result<Allowlist> {
         let config = LoadedConfig::parse(SourceText::new("t.toml", text))?;
-        Allowlist::compile(config.file.allowlist.as_ref().unwrap(), &config.source)
+        compile_allowlist(config.file.allowlist.as_ref().unwrap(), &config.source)
     }
 
     fn candidate<'a>(path: &'a str, secret: &'a str, line: &'a str) -> Candidate<'a> {

@@ -6,37 +6,44 @@
 //! rule must never reject a value a provider would accept; the stricter ones
 //! for catch-all rules judge whether a value was drawn at random, since the
 //! rule itself only saw a secret-sounding name.
+//!
+//! Each check returns why it rejects a value ([`super::drop`]), so the
+//! engine can say which one fired.
 
-/// Words that mark a documented or made-up value.
+use super::drop::{NotRandom, Placeholder};
+
+/// Words that mark a documented or made-up value, when one of them is a
+/// word of the value (split as [`name_words`] splits a key): `your-api-key-here`, `FakeToken`,
+/// `sk-xxxxxxxxxxxx`. Inside random characters they are chance: one in a
+/// few thousand long keys contains `fake` or `dummy` somewhere.
 const PLACEHOLDER_WORDS: &[&str] = &[
-    "xxxx",
     "example",
-    "your_",
-    "your-",
+    "your",
     "yourkey",
     "yourtoken",
     "yoursecret",
     "changeme",
-    "change_me",
-    "change-me",
     "placeholder",
     "dummy",
     "redacted",
-    "replace_me",
     "replaceme",
-    "insert_",
-    "insert-",
+    "insert",
     "fake",
     "notreal",
-    "not_real",
-    "not-a-real",
-    "secret_here",
-    "key_here",
-    "token_here",
-    "-here",
-    "****",
-    "....",
+    "here",
 ];
+
+/// Placeholder phrases written as several words: `change_me`, `not-a-real`.
+const PLACEHOLDER_PHRASES: &[&[&str]] = &[
+    &["change", "me"],
+    &["replace", "me"],
+    &["not", "real"],
+    &["not", "a", "real"],
+];
+
+/// Runs of masking characters: never part of a generated alphanumeric or
+/// base64 value.
+const MASKS: &[&str] = &["****", "...."];
 
 /// Templating and interpolation markers: the value is filled in elsewhere.
 const TEMPLATE_MARKERS: &[&str] = &["${", "{{", "}}", "%(", "$(", "<%", "#{"];
@@ -46,28 +53,80 @@ const TEMPLATE_MARKERS: &[&str] = &["${", "{{", "}}", "%(", "$(", "<%", "#{"];
 /// base64 of that size can trip by chance.
 const LONG_SECRET: usize = 200;
 
-/// True when `secret` looks like a stand-in for a real value.
-pub fn looks_like_placeholder(secret: &[u8]) -> bool {
-    if TEMPLATE_MARKERS
-        .iter()
-        .any(|m| memchr::memmem::find(secret, m.as_bytes()).is_some())
+/// How a rule's format bears on the placeholder heuristics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Only the regex vouches for the value.
+    Unverified,
+    /// A vendor marker or a paired key id makes the value distinctive:
+    /// placeholder words inside it are chance, but templating, angle
+    /// brackets and filler still mark a stand-in.
+    Distinctive,
+    /// A checksum, structure or decoding check passed: no heuristic can
+    /// veto it.
+    Validated,
+}
+
+/// What makes `secret` a stand-in for a real value, if anything.
+pub fn placeholder(secret: &[u8], format: Format) -> Option<Placeholder> {
+    if format == Format::Validated {
+        return None;
+    }
+    // Every marker starts with one of these; most secrets hold none of them.
+    let marker_start = |b: &u8| matches!(b, b'$' | b'{' | b'}' | b'%' | b'<' | b'#');
+    if secret.iter().any(marker_start)
+        && TEMPLATE_MARKERS
+            .iter()
+            .any(|m| memchr::memmem::find(secret, m.as_bytes()).is_some())
     {
-        return true;
+        return Some(Placeholder::TemplateMarker);
     }
     if secret.first() == Some(&b'<') && secret.last() == Some(&b'>') {
-        return true;
+        return Some(Placeholder::AngleBrackets);
     }
     if secret.len() > LONG_SECRET {
-        return false;
+        return None;
     }
-    let lower = secret.to_ascii_lowercase();
-    if PLACEHOLDER_WORDS
-        .iter()
-        .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
+    if format == Format::Unverified
+        && let Some(word) = placeholder_word(secret)
     {
-        return true;
+        return Some(Placeholder::Word(word));
     }
-    is_mostly_filler(secret)
+    is_mostly_filler(secret).then_some(Placeholder::Filler)
+}
+
+/// The placeholder word or phrase that is a word of `secret`, or a mask.
+fn placeholder_word(secret: &[u8]) -> Option<&'static str> {
+    if secret.iter().any(|&b| b == b'*' || b == b'.')
+        && let Some(mask) = MASKS
+            .iter()
+            .find(|m| memchr::memmem::find(secret, m.as_bytes()).is_some())
+    {
+        return Some(mask);
+    }
+    // A value's words split like a key's: at punctuation and at case changes.
+    let words = name_words(secret);
+    for word in &words {
+        if word.len() >= 4 && word.iter().all(|&b| b == b'x') {
+            return Some("xxxx");
+        }
+        if let Some(found) = PLACEHOLDER_WORDS
+            .iter()
+            .find(|w| w.as_bytes() == word.as_slice())
+        {
+            return Some(found);
+        }
+    }
+    PLACEHOLDER_PHRASES.iter().find_map(|phrase| {
+        words
+            .windows(phrase.len())
+            .any(|run| {
+                run.iter()
+                    .zip(phrase.iter())
+                    .all(|(w, p)| w.as_slice() == p.as_bytes())
+            })
+            .then_some(phrase[0])
+    })
 }
 
 /// How long a run of one repeated character (`000000`) or of consecutive
@@ -83,6 +142,9 @@ const RANDOM_BESIDE_FILLER: usize = 32;
 /// True when runs of repeated or consecutive characters make up the secret,
 /// leaving too little else to be a generated value.
 fn is_mostly_filler(secret: &[u8]) -> bool {
+    if !has_filler_run(secret) {
+        return false;
+    }
     let mut filler = vec![false; secret.len()];
     mark_runs(secret, &mut filler, |a, b| a == b);
     mark_runs(secret, &mut filler, |a, b| b == a.wrapping_add(1));
@@ -91,6 +153,31 @@ fn is_mostly_filler(secret: &[u8]) -> bool {
         return false;
     }
     filler.iter().filter(|&&f| !f).count() < RANDOM_BESIDE_FILLER
+}
+
+/// Is there any run of `FILLER_RUN` repeated or consecutive alphanumerics?
+/// One pass without allocating: almost every real secret has none.
+fn has_filler_run(bytes: &[u8]) -> bool {
+    let (mut same, mut up, mut down) = (1, 1, 1);
+    for pair in bytes.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let alnum = a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric();
+        same = if alnum && a == b { same + 1 } else { 1 };
+        up = if alnum && b == a.wrapping_add(1) {
+            up + 1
+        } else {
+            1
+        };
+        down = if alnum && a == b.wrapping_add(1) {
+            down + 1
+        } else {
+            1
+        };
+        if same >= FILLER_RUN || up >= FILLER_RUN || down >= FILLER_RUN {
+            return true;
+        }
+    }
+    false
 }
 
 /// Marks every run of at least `FILLER_RUN` alphanumerics in which each
@@ -110,11 +197,6 @@ fn mark_runs(bytes: &[u8], filler: &mut [bool], step: impl Fn(u8, u8) -> bool) {
         }
     }
 }
-
-/// Keys that providers publish for anyone to use: Stripe's test-mode keys
-/// work only against test data, and its publishable keys are meant to ship
-/// in web pages. A catch-all rule would otherwise report them.
-const PUBLISHED_KEY_PREFIXES: &[&str] = &["sk_test_", "rk_test_", "pk_test_", "pk_live_"];
 
 /// Values printed in vendors' documentation and SDKs for everyone to copy:
 /// the fixed keys of the Azurite storage emulator (`devstoreaccount1`) and
@@ -146,16 +228,13 @@ const WELL_KNOWN_DIGESTS: &[&str] = &[
     "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
 ];
 
-/// True for keys that are public by design or valid only in a test mode,
-/// for sample values published in documentation, and for well-known
-/// digests.
+/// True for sample values published in documentation and for well-known
+/// digests. (Formats that are public by design, such as Stripe's test and
+/// publishable keys, are rules marked `not_secret`.)
 pub fn is_published_non_secret(secret: &[u8]) -> bool {
-    PUBLISHED_KEY_PREFIXES
+    PUBLISHED_SAMPLE_VALUES
         .iter()
-        .any(|p| secret.starts_with(p.as_bytes()))
-        || PUBLISHED_SAMPLE_VALUES
-            .iter()
-            .any(|v| memchr::memmem::find(secret, v.as_bytes()).is_some())
+        .any(|v| memchr::memmem::find(secret, v.as_bytes()).is_some())
         || WELL_KNOWN_DIGESTS
             .iter()
             .any(|d| secret.eq_ignore_ascii_case(d.as_bytes()))
@@ -203,17 +282,30 @@ pub fn is_generated_file(path: &str) -> bool {
 /// Specific rules do not get these: their formats are random by
 /// construction, and a fixed prefix such as AWS's `ASIA` plus sixteen
 /// upper-case characters reads as words too often (about 1 in 250).
-pub fn generic_value_is_benign(secret: &[u8], before: &[u8]) -> bool {
-    is_variable_reference(secret)
-        || (is_uuid(secret) && !follows_bearer(before))
-        || names_an_identifier(before)
-        || names_a_paging_token(before)
-        || is_file_path(secret)
-        || is_unsigned_sas(secret)
-        || is_public_key_material(secret, before)
-        || is_digest(secret, before)
-        || is_short_hex_id(secret)
-        || reads_as_words(secret)
+pub fn not_random(secret: &[u8], before: &[u8]) -> Option<NotRandom> {
+    if is_variable_reference(secret) {
+        Some(NotRandom::VariableReference)
+    } else if is_uuid(secret) && !follows_bearer(before) {
+        Some(NotRandom::Uuid)
+    } else if names_an_identifier(before) {
+        Some(NotRandom::IdentifierName)
+    } else if names_a_paging_token(before) {
+        Some(NotRandom::PagingToken)
+    } else if is_file_path(secret) {
+        Some(NotRandom::FilePath)
+    } else if is_unsigned_sas(secret) {
+        Some(NotRandom::UnsignedSas)
+    } else if is_public_key_material(secret, before) {
+        Some(NotRandom::PublicKey)
+    } else if is_digest(secret, before) {
+        Some(NotRandom::Digest)
+    } else if is_short_hex_id(secret) {
+        Some(NotRandom::ShortHexId)
+    } else if reads_as_words(secret) {
+        Some(NotRandom::Words)
+    } else {
+        None
+    }
 }
 
 /// `$NAME`: a shell or PHP variable, filled in elsewhere.
@@ -559,34 +651,70 @@ mod tests {
 
     #[test]
     fn placeholders_are_recognised() {
-        for p in [
-            "sk-xxxxxxxxxxxxxxxxxxxxxxxx",
-            "your-api-key-here",
-            "<API_KEY>",
-            "${OPENAI_API_KEY}",
-            "{{ secret }}",
-            "AKIAIOSFODNN7EXAMPLE",
-            "aaaaaaaaaaaaaaaa",
-            "abcdefghijklmnop",
-            "%(password)s",
-            "sk_live_000000000000000000000000",
-            "ABCDEF123456",
+        for (p, kind) in [
+            ("sk-xxxxxxxxxxxxxxxxxxxxxxxx", Placeholder::Word("xxxx")),
+            ("your-api-key-here", Placeholder::Word("your")),
+            ("<API_KEY>", Placeholder::AngleBrackets),
+            ("${OPENAI_API_KEY}", Placeholder::TemplateMarker),
+            ("{{ secret }}", Placeholder::TemplateMarker),
+            ("%(password)s", Placeholder::TemplateMarker),
+            ("AKIAIOSFODNN7-EXAMPLE", Placeholder::Word("example")),
+            (
+                "my_fake_token_q8Fz2LmX0pRt7WvNc3Yb",
+                Placeholder::Word("fake"),
+            ),
+            ("FakeToken9q8Fz2LmX0pRt7WvNc3Yb", Placeholder::Word("fake")),
+            ("sk_live_change_me_now", Placeholder::Word("change")),
+            ("secret-****-value", Placeholder::Word("****")),
+            ("aaaaaaaaaaaaaaaa", Placeholder::Filler),
+            ("abcdefghijklmnop", Placeholder::Filler),
+            ("sk_live_000000000000000000000000", Placeholder::Filler),
+            ("ABCDEF123456", Placeholder::Filler),
+            (
+                "shippo_live_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                Placeholder::Filler,
+            ),
+            ("abc123def4567890abc123def4567890", Placeholder::Filler),
         ] {
-            assert!(looks_like_placeholder(p.as_bytes()), "{p}");
+            assert_eq!(
+                placeholder(p.as_bytes(), Format::Unverified),
+                Some(kind),
+                "{p}"
+            );
         }
     }
 
     #[test]
-    fn random_values_pass() {
+    fn placeholder_words_inside_random_characters_are_chance() {
         for s in [
             "q8Fz2LmX0pRt7WvNc3Yb",
             "AKIAQYLPMN5HHHFPZAM2",
             "sk-proj-Tq3vR9xLm2",
+            "q8Fz2fakeLmX0pRt7WvNc3Yb",
+            "Q7dummyx9Rt2LmX0pW4vNc3Yb",
+            "kq7YOURkeyZm2LmX0pRt7WvNc",
+            "zz9xxxxQ2m7LmX0pRt7WvNc3Yb",
             // Annotated keys carry zero runs beside 52 random characters.
             "pTw3kLm9QzR2vN8xY4bC7dF1gH6jK5sA0eU3iO9uWqZ2rT7yP1oLJQQJ99BDACAAAAAAAAAAAAAAAAAZDO2Kf9",
         ] {
-            assert!(!looks_like_placeholder(s.as_bytes()), "{s}");
+            assert_eq!(placeholder(s.as_bytes(), Format::Unverified), None, "{s}");
         }
+    }
+
+    #[test]
+    fn distinctive_formats_ignore_words_and_validated_ones_every_heuristic() {
+        let word = b"sk-proj-q8Fz2-fake-LmX0pRt7WvNc3YbT3BlbkFJ";
+        assert_eq!(
+            placeholder(word, Format::Unverified),
+            Some(Placeholder::Word("fake"))
+        );
+        assert_eq!(placeholder(word, Format::Distinctive), None);
+        let filler = b"AKIAAAAAAAAAAAAAAAAA";
+        assert_eq!(
+            placeholder(filler, Format::Distinctive),
+            Some(Placeholder::Filler)
+        );
+        assert_eq!(placeholder(filler, Format::Validated), None);
     }
 
     #[test]
@@ -642,7 +770,7 @@ mod tests {
             ),
         ] {
             assert!(
-                generic_value_is_benign(value.as_bytes(), before.as_bytes()),
+                not_random(value.as_bytes(), before.as_bytes()).is_some(),
                 "{value}"
             );
         }
@@ -668,8 +796,9 @@ mod tests {
                 "hashicorp_token: ",
             ),
         ] {
-            assert!(
-                !generic_value_is_benign(value.as_bytes(), before.as_bytes()),
+            assert_eq!(
+                not_random(value.as_bytes(), before.as_bytes()),
+                None,
                 "{value}"
             );
         }
@@ -697,10 +826,11 @@ mod tests {
     #[test]
     fn pagination_cursors_are_benign_but_vendor_tokens_are_not() {
         let cursor = b"Cg4xNzA5MjM0NTY3ODkwEAI9";
-        assert!(generic_value_is_benign(cursor, b"const nextToken = \""));
-        assert!(generic_value_is_benign(cursor, b"page_token: "));
-        assert!(!generic_value_is_benign(cursor, b"const githubToken = \""));
-        assert!(!generic_value_is_benign(cursor, b"token = \""));
+        let paging = Some(NotRandom::PagingToken);
+        assert_eq!(not_random(cursor, b"const nextToken = \""), paging);
+        assert_eq!(not_random(cursor, b"page_token: "), paging);
+        assert_eq!(not_random(cursor, b"const githubToken = \""), None);
+        assert_eq!(not_random(cursor, b"token = \""), None);
     }
 
     #[test]

@@ -1,13 +1,22 @@
 //! The detection engine: given one blob (its path, bytes, and which lines
-//! are new), it returns the findings in it.
+//! are new), it returns the findings in it, and on request every candidate
+//! with why it was dropped ([`Engine::explain`]).
 //!
-//! Pipeline per blob: file-name rules → size limit → Git LFS pointer check
-//! → decoding (UTF-16 with a byte-order mark, see [`crate::content`]) →
-//! binary check → keyword prefilter → the triggered rules' regexes (compiled
-//! on first use) → entropy, validator and placeholder filters → allowlists
-//! and inline markers → only findings that touch a new line → a specific
-//! rule wins over a generic one → single findings the config ignores
-//! (`.gitleaksignore`).
+//! Pipeline per blob: size limit → file-name rules ([`file_names`]) → Git
+//! LFS pointer check → decoding (UTF-16 with a byte-order mark, see
+//! [`crate::content`]) → binary check → keyword prefilter ([`prefilter`]) →
+//! the triggered rules' regexes, compiled on first use ([`rule`],
+//! [`matcher`]) → per match ([`candidates`]): does it touch a new line →
+//! the value checks (entropy, format check ([`validate`]), a catch-all rule
+//! in a generated file, placeholders and non-random values ([`filters`]),
+//! stopwords, a rule for non-secrets) → allowlists and inline markers
+//! ([`allowlist`]) → per blob: other matches masked in each finding's line
+//! → a specific rule wins over a generic one → single findings the config
+//! ignores ([`ignored`]). Every drop has a named reason ([`drop`]).
+//!
+//! The engine knows nothing of config files: `crate::config::ruleset`
+//! assembles its rules, allowlists and [`Settings`]. [`check`] runs rules
+//! against their own examples.
 //!
 //! A rule whose matches provably contain one of its keywords and have a
 //! bounded length runs only around its keywords' occurrences, and only
@@ -20,36 +29,42 @@
 //! input (`fuzz/` holds the fuzz target that checks it).
 
 pub mod allowlist;
+pub mod candidates;
+pub mod check;
+pub mod drop;
 pub mod entropy;
+pub mod file_names;
 pub mod filters;
+pub mod ignored;
 pub mod matcher;
 pub mod prefilter;
+pub mod rule;
 pub mod validate;
 
-use std::cell::{Cell, OnceCell};
 use std::ops::Range;
 use std::sync::OnceLock;
 
 use anyhow::{Result, anyhow, bail};
 
-use crate::config::gitleaks::IgnoredFinding;
-use crate::config::{LoadedConfig, SourceText};
-use crate::finding::{CommitInfo, Finding, Secret};
-use crate::location::LineIndex;
+use crate::finding::{CommitInfo, Finding};
 use crate::path::RepoPath;
-use crate::rules::{self, RuleSpec, Validator};
-use allowlist::{Allowlist, Candidate};
-use matcher::RuleRegex;
+#[cfg(test)]
+use crate::rules;
+use crate::rules::RuleSpec;
+#[cfg(test)]
+use crate::source_text::SourceText;
+use allowlist::Allowlist;
+pub use candidates::Considered;
+use candidates::{BlobText, mask_candidates, near_new_lines, prefer_specific, record_all};
+pub use drop::DropReason;
+pub use ignored::IgnoredFinding;
 use prefilter::Prefilter;
 use regex_automata::meta::Regex as MetaRegex;
-use regex_automata::{Input, PatternSet};
+use rule::CompiledRule;
+pub use rule::Verdict;
 
 /// How many leading bytes git inspects to decide a blob is binary.
 const BINARY_SNIFF_LEN: usize = 8000;
-
-/// How much of a long line a finding keeps on each side of its secret, for
-/// display: a finding in a 60 MB minified line must not copy the line.
-const LINE_EXCERPT_BYTES: usize = 1024;
 
 /// Which lines of a blob are new: everything (a new file, a file on disk)
 /// or 1-based, end-exclusive ranges from a diff.
@@ -127,95 +142,17 @@ pub struct ScanOutcome {
     pub skipped: Option<SkipReason>,
 }
 
-struct CompiledRule {
-    spec: RuleSpec,
-    paths: OnceLock<Result<PathFilter, String>>,
-    regex: OnceLock<Result<RuleRegex, String>>,
-}
-
-/// A rule's `path` and `path_exclude`, compiled.
-struct PathFilter {
-    include: Option<MetaRegex>,
-    exclude: Option<MetaRegex>,
-}
-
-impl PathFilter {
-    fn compile(spec: &RuleSpec) -> Result<Self, String> {
-        let compile = |pattern: &Option<toml::Spanned<String>>, key: &str| {
-            pattern
-                .as_ref()
-                .map(|p| {
-                    // Never quotes the pattern: it may hold a secret.
-                    matcher::compile_path(p.get_ref()).map_err(|e| {
-                        let problem = crate::config::describe_regex_error(p.get_ref(), &e);
-                        format!("rule {} has an invalid {key} regex: {problem}", spec.id())
-                    })
-                })
-                .transpose()
-        };
-        Ok(PathFilter {
-            include: compile(&spec.path, "path")?,
-            exclude: compile(&spec.path_exclude, "path_exclude")?,
-        })
-    }
-}
-
-impl CompiledRule {
-    /// A finding of this rule in `input`: what the rule and the blob decide.
-    /// Callers fill in where it is.
-    fn finding_in(&self, input: &ScanInput, secret: &[u8]) -> Finding {
-        Finding {
-            rule_id: self.spec.id().to_string(),
-            description: self.spec.description.clone(),
-            remediation: self.spec.remediation.clone(),
-            path: input.path.clone(),
-            start: Default::default(),
-            end: Default::default(),
-            secret: Secret::new(secret),
-            line: Vec::new(),
-            secret_in_line: 0..0,
-            commit: input.commit.clone(),
-            file_rule: false,
-            matched: Secret::new(secret),
-            verification: None,
-            hidden_in_line: Vec::new(),
-        }
-    }
-
-    /// Does the rule apply to a file at this path at all? Path regexes
-    /// compile on first use, like content regexes: a content rule's are
-    /// needed only once its keyword shows up.
-    fn applies_to(&self, path: &[u8]) -> Result<bool> {
-        if self.spec.path.is_none() && self.spec.path_exclude.is_none() {
-            return Ok(true);
-        }
-        let filter = self
-            .paths
-            .get_or_init(|| PathFilter::compile(&self.spec))
-            .as_ref()
-            .map_err(|err| anyhow!("{err}"))?;
-        Ok(filter.include.as_ref().is_none_or(|p| p.is_match(path))
-            && !filter.exclude.as_ref().is_some_and(|p| p.is_match(path)))
-    }
-
-    /// Parses the content regex on first use: most rules never see a
-    /// keyword in a typical commit, so most regexes are never parsed, and
-    /// fewer still compiled.
-    fn regex(&self) -> Result<&RuleRegex> {
-        let compiled = self.regex.get_or_init(|| {
-            let pattern = self.spec.regex.as_ref().expect("content rule has a regex");
-            RuleRegex::new(
-                pattern.get_ref(),
-                &self.spec.keywords,
-                self.spec.secret_group,
-            )
-            // Never quotes the pattern: it may hold a secret.
-            .map_err(|err| crate::config::describe_regex_error(pattern.get_ref(), &err))
-        });
-        compiled
-            .as_ref()
-            .map_err(|err| anyhow!("rule {} has an invalid regex: {err}", self.spec.id()))
-    }
+/// What a config sets for an engine beyond its rules and allowlists.
+#[derive(Debug, Default)]
+pub struct Settings {
+    /// Single findings to leave out (`.gitleaksignore`).
+    pub ignored: Vec<IgnoredFinding>,
+    /// `[scan] max_file_size`.
+    pub max_file_size: Option<u64>,
+    /// What the config asked for that could not be applied.
+    pub warnings: Vec<String>,
+    /// Details behind the warnings, for `--verbose`.
+    pub warning_details: Vec<String>,
 }
 
 /// Rules, prefilter and allowlists, built once and shared by every blob.
@@ -240,22 +177,6 @@ pub struct Engine {
     file_names: OnceLock<Result<MetaRegex, String>>,
 }
 
-/// A candidate match inside one blob, before deduplication.
-struct Hit {
-    finding: Finding,
-    span: Range<usize>,
-    generic: bool,
-    /// Allowed by an allowlist or inline marker: not reported, but it still
-    /// claims its text, so a generic rule cannot report the same secret.
-    allowed: bool,
-    /// The rule's format check (checksum, JWT, PEM) rejected the text: not
-    /// reported, and it claims the text even against earlier generic rules,
-    /// because a known format that fails its own check is not a secret.
-    format_rejected: bool,
-    /// The part of the blob the finding keeps as its line, for display.
-    excerpt: Range<usize>,
-}
-
 impl Engine {
     /// An engine over the given rules; regexes compile lazily.
     pub fn from_specs(specs: Vec<RuleSpec>, allowlists: Vec<Allowlist>) -> Result<Self> {
@@ -267,11 +188,7 @@ impl Engine {
             if spec.regex.is_none() && spec.path.is_none() {
                 bail!("rule {} has neither a regex nor a path", spec.id());
             }
-            rules.push(CompiledRule {
-                spec,
-                paths: OnceLock::new(),
-                regex: OnceLock::new(),
-            });
+            rules.push(CompiledRule::new(spec));
         }
         let keywords: Vec<&[String]> = rules
             .iter()
@@ -310,117 +227,17 @@ impl Engine {
         })
     }
 
-    /// The engine a config asks for: built-in rules (unless `use_default =
-    /// false`) minus disabled ones, plus custom rules and allowlists. Every
-    /// mistake in the config is reported with its line and column.
-    pub fn from_config(config: Option<&LoadedConfig>) -> Result<Self> {
-        let Some(config) = config else {
-            return Engine::from_specs(rules::builtin_rules()?, Vec::new());
-        };
-        let file = &config.file;
-        let source = &config.source;
-        let mut specs = if file.extend.use_default {
-            rules::builtin_rules()?
-        } else {
-            Vec::new()
-        };
-        for custom in &file.rules {
-            validate_custom_rule(custom, source)?;
-        }
-        let known = |id: &str| {
-            specs.iter().any(|s: &RuleSpec| s.id() == id) || file.rules.iter().any(|s| s.id() == id)
-        };
-        for disabled in &file.extend.disabled_rules {
-            if !known(disabled.get_ref()) {
-                return Err(source.error_at(
-                    disabled.span(),
-                    &format!(
-                        "disabled_rules names an unknown rule {:?}",
-                        disabled.get_ref()
-                    ),
-                ));
-            }
-        }
-        let all_allowlists = file.allowlist.iter().chain(file.allowlists.iter());
-        let mut allowlists = Vec::new();
-        for spec in all_allowlists {
-            for rule in Allowlist::named_rules(spec) {
-                if !known(rule.get_ref()) {
-                    return Err(source.error_at(
-                        rule.span(),
-                        &format!("allowlist names an unknown rule {:?}", rule.get_ref()),
-                    ));
-                }
-            }
-            allowlists.push(Allowlist::compile(spec, source)?);
-        }
-        specs.retain(|s| {
-            !file
-                .extend
-                .disabled_rules
-                .iter()
-                .any(|d| d.get_ref() == s.id())
-        });
-        for custom in &file.rules {
-            // A custom rule with a built-in's id replaces it.
-            specs.retain(|s| s.id() != custom.id());
-            if !file
-                .extend
-                .disabled_rules
-                .iter()
-                .any(|d| d.get_ref() == custom.id())
-            {
-                specs.push(custom.clone());
-            }
-        }
-        let mut engine = Engine::from_specs(specs, allowlists)?;
-        engine.config_warnings = config.warnings.clone();
-        engine.config_warning_details = config.warning_details.clone();
-        let unknown: Vec<_> = config
-            .ignored
-            .iter()
-            .filter(|entry| {
-                !engine
-                    .rules
-                    .iter()
-                    .any(|r| entry.rule_ids.iter().any(|id| id == r.spec.id()))
-            })
-            .collect();
-        let detail = |entry: &crate::config::gitleaks::IgnoredFinding| {
-            format!(
-                "an ignore entry for {}:{} names {:?}, which is neither a leakgate rule nor a gitleaks rule leakgate knows, so it ignores nothing",
-                entry.path, entry.line, entry.rule_id
-            )
-        };
-        match unknown.as_slice() {
-            [] => {}
-            [entry] => engine.config_warnings.push(detail(entry)),
-            entries => {
-                let mut ids: Vec<&str> = entries.iter().map(|e| e.rule_id.as_str()).collect();
-                ids.sort();
-                ids.dedup();
-                let named: Vec<String> = ids.iter().take(5).map(|id| format!("{id:?}")).collect();
-                let more = if ids.len() > 5 {
-                    format!(" and {} more", ids.len() - 5)
-                } else {
-                    String::new()
-                };
-                engine.config_warnings.push(format!(
-                    "{} ignore entries name rules leakgate has no counterpart for ({}{more}), so they ignore nothing; \
-                     `leakgate rules` lists leakgate's ids, --verbose lists the entries",
-                    entries.len(),
-                    named.join(", ")
-                ));
-                engine
-                    .config_warning_details
-                    .extend(entries.iter().map(|e| detail(e)));
-            }
-        }
-        engine.ignored = config.ignored.clone();
-        engine.max_file_size = file.scan.max_file_size();
-        Ok(engine)
+    /// Applies what a config sets beyond rules and allowlists: single
+    /// findings to leave out, the size limit, and warnings for the report.
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.ignored = settings.ignored;
+        self.max_file_size = settings.max_file_size;
+        self.config_warnings = settings.warnings;
+        self.config_warning_details = settings.warning_details;
+        self
     }
 
+    /// The rules, in order.
     pub fn rule_specs(&self) -> impl Iterator<Item = &RuleSpec> {
         self.rules.iter().map(|r| &r.spec)
     }
@@ -451,6 +268,16 @@ impl Engine {
         commit: Option<&CommitInfo>,
         size: u64,
     ) -> Result<Option<ScanOutcome>> {
+        self.skip_too_large_recording(path, commit, size, None)
+    }
+
+    fn skip_too_large_recording(
+        &self,
+        path: &RepoPath,
+        commit: Option<&CommitInfo>,
+        size: u64,
+        dropped: Option<&mut Vec<Considered>>,
+    ) -> Result<Option<ScanOutcome>> {
         let Some(limit) = self.max_file_size.filter(|&limit| size > limit) else {
             return Ok(None);
         };
@@ -463,53 +290,87 @@ impl Engine {
         let mut hits = Vec::new();
         self.match_file_names(&input, &input.path.to_string_lossy(), &mut hits)?;
         Ok(Some(ScanOutcome {
-            findings: hits.into_iter().map(|h| h.finding).collect(),
+            findings: prefer_specific(hits, dropped),
             skipped: Some(SkipReason::TooLarge { size, limit }),
         }))
     }
 
+    /// The findings in one blob.
     pub fn scan(&self, input: &ScanInput) -> Result<ScanOutcome> {
-        let mut outcome = match self.skip_too_large(
+        self.scan_recording(input, None)
+    }
+
+    /// Every candidate the rules matched in one blob, reported or not, with
+    /// why each dropped one was dropped, in position order; and the outcome
+    /// a scan has. Slower than [`Engine::scan`]: for `leakgate explain`,
+    /// rule checks and tests.
+    pub fn explain(&self, input: &ScanInput) -> Result<(ScanOutcome, Vec<Considered>)> {
+        let mut considered = Vec::new();
+        let outcome = self.scan_recording(input, Some(&mut considered))?;
+        considered.extend(outcome.findings.iter().map(|finding| Considered {
+            finding: finding.clone(),
+            dropped: None,
+        }));
+        considered.sort_by(|a, b| {
+            (a.finding.start, a.finding.end, &a.finding.rule_id).cmp(&(
+                b.finding.start,
+                b.finding.end,
+                &b.finding.rule_id,
+            ))
+        });
+        Ok((outcome, considered))
+    }
+
+    /// Scans one blob; with `dropped`, also records each candidate that is
+    /// not reported and why.
+    fn scan_recording(
+        &self,
+        input: &ScanInput,
+        mut dropped: Option<&mut Vec<Considered>>,
+    ) -> Result<ScanOutcome> {
+        let mut outcome = match self.skip_too_large_recording(
             &input.path,
             input.commit.as_ref(),
             input.content.len() as u64,
+            dropped.as_deref_mut(),
         )? {
             Some(outcome) => outcome,
-            None => self.scan_blob(input)?,
+            None => self.scan_blob(input, dropped.as_deref_mut())?,
         };
         if !self.ignored.is_empty() {
-            outcome
-                .findings
-                .retain(|f| !self.ignored.iter().any(|entry| entry.matches(f)));
+            let (ignored, kept) = std::mem::take(&mut outcome.findings)
+                .into_iter()
+                .partition(|f| self.ignored.iter().any(|entry| entry.matches(f)));
+            outcome.findings = kept;
+            record_all(&mut dropped, ignored, DropReason::IgnoredByConfig);
         }
         Ok(outcome)
     }
 
-    fn scan_blob(&self, input: &ScanInput) -> Result<ScanOutcome> {
+    fn scan_blob(
+        &self,
+        input: &ScanInput,
+        mut dropped: Option<&mut Vec<Considered>>,
+    ) -> Result<ScanOutcome> {
         let path_text = input.path.to_string_lossy();
         let mut hits = Vec::new();
         self.match_file_names(input, &path_text, &mut hits)?;
 
+        let only_file_names = |hits, dropped, skipped| ScanOutcome {
+            findings: prefer_specific(hits, dropped),
+            skipped,
+        };
         if crate::content::is_lfs_pointer(input.content) {
-            return Ok(ScanOutcome {
-                findings: hits.into_iter().map(|h| h.finding).collect(),
-                skipped: Some(SkipReason::LfsPointer),
-            });
+            return Ok(only_file_names(hits, dropped, Some(SkipReason::LfsPointer)));
         }
         let decoded = crate::content::text_for_scanning(input.content);
         let content: &[u8] = &decoded;
         let sniff = &content[..content.len().min(BINARY_SNIFF_LEN)];
         if memchr::memchr(0, sniff).is_some() {
-            return Ok(ScanOutcome {
-                findings: hits.into_iter().map(|h| h.finding).collect(),
-                skipped: Some(SkipReason::Binary),
-            });
+            return Ok(only_file_names(hits, dropped, Some(SkipReason::Binary)));
         }
         if input.added.is_empty() {
-            return Ok(ScanOutcome {
-                findings: hits.into_iter().map(|h| h.finding).collect(),
-                skipped: None,
-            });
+            return Ok(only_file_names(hits, dropped, None));
         }
 
         let text = BlobText::new(content);
@@ -551,376 +412,26 @@ impl Engine {
                         return;
                     }
                     candidates.push(secret.clone());
-                    if let Some(hit) = self.confirm(rule, input, &path_text, &text, secret, whole) {
-                        hits.push(hit);
+                    match self.confirm(rule, input, &path_text, &text, secret.clone(), whole) {
+                        Ok(hit) => hits.push(hit),
+                        Err(reason) => {
+                            if let Some(dropped) = dropped.as_deref_mut() {
+                                dropped.push(Considered {
+                                    finding: self.finding_at(rule, input, &text, &secret).0,
+                                    dropped: Some(reason),
+                                });
+                            }
+                        }
                     }
                 })
                 .map_err(|err| anyhow!("rule {} has an invalid regex: {err}", rule.spec.id()))?;
         }
         mask_candidates(&mut hits, candidates);
         Ok(ScanOutcome {
-            findings: prefer_specific(hits),
+            findings: prefer_specific(hits, dropped),
             skipped: None,
         })
     }
-
-    /// One regex over every file-name rule's `path`, built on first use.
-    fn file_name_regex(&self) -> Result<&MetaRegex> {
-        self.file_names
-            .get_or_init(|| {
-                let patterns: Vec<&str> = self
-                    .file_name_rules
-                    .iter()
-                    .map(|&i| {
-                        let path = self.rules[i].spec.path.as_ref();
-                        path.expect("file-name rule has a path").get_ref().as_str()
-                    })
-                    .collect();
-                matcher::compile_paths(&patterns)
-                    .map_err(|e| format!("the file-name rules' path regexes are invalid: {e}"))
-            })
-            .as_ref()
-            .map_err(|err| anyhow!("{err}"))
-    }
-
-    /// Does now the start-up work every scan needs: the file-name rules'
-    /// regex, consulted for every file. The staged scan calls it while git
-    /// lists the changes, so on a second core it costs no wall time. (Rule
-    /// regexes are not analysed here: which rules a commit triggers is not
-    /// known yet, and analysing all of them outlasts git.) Errors are left
-    /// for the scan to report.
-    pub fn warm_up(&self) {
-        if !self.file_name_rules.is_empty() {
-            let _ = self.file_name_regex();
-        }
-    }
-
-    fn match_file_names(
-        &self,
-        input: &ScanInput,
-        path_text: &str,
-        hits: &mut Vec<Hit>,
-    ) -> Result<()> {
-        if self.file_name_rules.is_empty() {
-            return Ok(());
-        }
-        let file_names = self.file_name_regex()?;
-        let mut matched = PatternSet::new(file_names.pattern_len());
-        file_names.which_overlapping_matches(&Input::new(path_text.as_bytes()), &mut matched);
-        for pattern in matched.iter() {
-            let rule = &self.rules[self.file_name_rules[pattern.as_usize()]];
-            // Rare (the path matched): now pay for the rule's own filter,
-            // which adds its `path_exclude`.
-            if !rule.applies_to(path_text.as_bytes())? {
-                continue;
-            }
-            let name = input.path.file_name();
-            let candidate = Candidate {
-                rule_id: rule.spec.id(),
-                path: path_text,
-                secret: name,
-                line: b"",
-                matched: name,
-                commit: input.commit.as_ref().map(|c| c.id.as_str()),
-            };
-            if self.allowlists.iter().any(|a| a.allows(&candidate)) {
-                continue;
-            }
-            let start = crate::location::Position { line: 1, column: 1 };
-            hits.push(Hit {
-                finding: Finding {
-                    start,
-                    end: start,
-                    file_rule: true,
-                    ..rule.finding_in(input, name)
-                },
-                span: 0..0,
-                generic: rule.spec.generic,
-                allowed: false,
-                format_rejected: false,
-                excerpt: 0..0,
-            });
-        }
-        Ok(())
-    }
-
-    /// Runs every check a regex match must pass to become a finding.
-    fn confirm(
-        &self,
-        rule: &CompiledRule,
-        input: &ScanInput,
-        path_text: &str,
-        text: &BlobText,
-        span: Range<usize>,
-        whole: Range<usize>,
-    ) -> Option<Hit> {
-        let lines = text.lines();
-        let start = lines.position(span.start);
-        let end = lines.end_position(span.start, span.end);
-        if !input.added.touches(start.line, end.line) {
-            return None;
-        }
-        let secret = &text.content[span.clone()];
-        // A specific rule's threshold fits its format's alphabet; a catch-all
-        // rule's cannot, so long hex values get hex's yardstick there.
-        if let Some(min) = rule.spec.entropy
-            && !(if rule.spec.generic {
-                entropy::is_random_enough(secret, min)
-            } else {
-                entropy::shannon_entropy(secret) >= min
-            })
-        {
-            return None;
-        }
-        let format_rejected = rule
-            .spec
-            .validate
-            .is_some_and(|validator| !validate::validate(validator, secret));
-        if rule.spec.generic && !format_rejected && filters::is_generated_file(path_text) {
-            return None;
-        }
-        if !format_rejected && self.is_false_positive(rule, text.content, &span, lines) {
-            return None;
-        }
-        let line_range = lines.line_range(span.start);
-        let line = &text.content[line_range.clone()];
-        let candidate = Candidate {
-            rule_id: rule.spec.id(),
-            path: path_text,
-            secret,
-            line,
-            matched: &text.content[whole.clone()],
-            commit: input.commit.as_ref().map(|c| c.id.as_str()),
-        };
-        let allowed = text.has_inline_marker(line_range.clone())
-            || self.allowlists.iter().any(|a| a.allows(&candidate));
-        let excerpt = line_excerpt(text.content, line_range, &span);
-        // Clipped to the line: a secret may start at the line's `\r` or
-        // `\n` (a rule matching leading whitespace) or run past its end.
-        let in_line_start = span.start.min(excerpt.end) - excerpt.start;
-        let in_line_end = span.end.min(excerpt.end) - excerpt.start;
-        Some(Hit {
-            finding: Finding {
-                start,
-                end,
-                line: text.content[excerpt.clone()].to_vec(),
-                secret_in_line: in_line_start..in_line_end.max(in_line_start),
-                matched: Secret::new(&text.content[whole]),
-                ..rule.finding_in(input, secret)
-            },
-            span,
-            generic: rule.spec.generic,
-            allowed,
-            format_rejected,
-            excerpt,
-        })
-    }
-
-    /// The value-level filters: placeholders, published test keys, stopwords
-    /// and, for catch-all rules, values that are not random.
-    fn is_false_positive(
-        &self,
-        rule: &CompiledRule,
-        content: &[u8],
-        span: &Range<usize>,
-        lines: &LineIndex,
-    ) -> bool {
-        let secret = &content[span.clone()];
-        if rule.spec.validate != Some(Validator::Pem) && filters::looks_like_placeholder(secret) {
-            return true;
-        }
-        if filters::is_published_non_secret(secret) {
-            return true;
-        }
-        if rule.spec.generic {
-            let before = &content[lines.line_range(span.start).start..span.start];
-            if filters::generic_value_is_benign(secret, before) {
-                return true;
-            }
-        }
-        if rule.spec.stopwords.is_empty() {
-            return false;
-        }
-        // Stopwords were lowercased when the engine was built.
-        let lower = secret.to_ascii_lowercase();
-        rule.spec
-            .stopwords
-            .iter()
-            .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
-    }
-}
-
-/// One blob's text as the rules see it, and what is learnt about it while
-/// confirming matches.
-struct BlobText<'c> {
-    content: &'c [u8],
-    lines: OnceCell<LineIndex<'c>>,
-    /// Whether the line starting at this offset has an inline allow marker.
-    /// Matches on a minified file all share one huge line; this keeps each
-    /// of them from searching it again.
-    marker: Cell<Option<(usize, bool)>>,
-}
-
-impl<'c> BlobText<'c> {
-    fn new(content: &'c [u8]) -> Self {
-        BlobText {
-            content,
-            lines: OnceCell::new(),
-            marker: Cell::new(None),
-        }
-    }
-
-    fn lines(&self) -> &LineIndex<'c> {
-        self.lines.get_or_init(|| LineIndex::new(self.content))
-    }
-
-    fn has_inline_marker(&self, line: Range<usize>) -> bool {
-        if let Some((start, found)) = self.marker.get()
-            && start == line.start
-        {
-            return found;
-        }
-        let found = allowlist::has_inline_marker(&self.content[line.clone()]);
-        self.marker.set(Some((line.start, found)));
-        found
-    }
-}
-
-/// The part of a line a finding keeps for display: the whole line, or on a
-/// very long line a window around the secret cut at character boundaries.
-fn line_excerpt(content: &[u8], line: Range<usize>, secret: &Range<usize>) -> Range<usize> {
-    let continues_a_character = |i: usize| content.get(i).is_some_and(|&b| (b & 0xC0) == 0x80);
-    let mut start = line
-        .start
-        .max(secret.start.saturating_sub(LINE_EXCERPT_BYTES));
-    while start < secret.start && continues_a_character(start) {
-        start += 1;
-    }
-    let mut end = line.end.min(secret.end.saturating_add(LINE_EXCERPT_BYTES));
-    while end > secret.end && end > start && continues_a_character(end) {
-        end -= 1;
-    }
-    start..end.max(start)
-}
-
-/// Checks a config's custom rule up front, so a typo is reported with its
-/// line and column instead of surfacing mid-scan.
-fn validate_custom_rule(spec: &RuleSpec, source: &SourceText) -> Result<()> {
-    if spec.id().trim().is_empty() {
-        return Err(source.error_at(spec.id.span(), "rule id must not be empty"));
-    }
-    match (&spec.regex, &spec.path) {
-        (None, None) => {
-            return Err(source.error_at(
-                spec.id.span(),
-                &format!("rule {:?} needs a regex, a path, or both", spec.id()),
-            ));
-        }
-        (Some(regex), _) => {
-            let compiled = matcher::compile(regex.get_ref())
-                .map_err(|e| source.regex_error_at(regex, "invalid regex", &e))?;
-            let groups = matcher::captures_len(&compiled);
-            if let Some(group) = spec.secret_group
-                && group >= groups
-            {
-                return Err(source.error_at(
-                    regex.span(),
-                    &format!(
-                        "secret_group = {group}, but the regex has only {} groups",
-                        groups - 1
-                    ),
-                ));
-            }
-        }
-        _ => {}
-    }
-    for path in spec.path.iter().chain(spec.path_exclude.iter()) {
-        matcher::compile_path(path.get_ref())
-            .map_err(|e| source.regex_error_at(path, "invalid path regex", &e))?;
-    }
-    Ok(())
-}
-
-/// Keeps the regions that overlap a new line: a finding must touch one, and
-/// its secret lies inside its region, so the others cannot yield one.
-fn near_new_lines<'c>(
-    regions: Vec<Range<usize>>,
-    added: &AddedLines,
-    lines: impl FnOnce() -> &'c LineIndex<'c>,
-) -> Vec<Range<usize>> {
-    let AddedLines::Ranges(ranges) = added else {
-        return regions;
-    };
-    let lines = lines();
-    let new_bytes: Vec<Range<usize>> = ranges
-        .iter()
-        .map(|r| lines.byte_range_of_lines(r.start, r.end))
-        .filter(|r| !r.is_empty())
-        .collect();
-    regions
-        .into_iter()
-        .filter(|region| {
-            let i = new_bytes.partition_point(|b| b.end <= region.start);
-            new_bytes.get(i).is_some_and(|b| b.start < region.end)
-        })
-        .collect()
-}
-
-/// Records on each hit where the rule matches on its displayed line lie, so
-/// reports mask every one of them, whether it is reported or not: a secret
-/// that an allowlist, the baseline or `.gitleaksignore` accepts, or that a
-/// filter dropped, is still printed beside another finding on its line.
-fn mask_candidates(hits: &mut [Hit], mut candidates: Vec<Range<usize>>) {
-    if hits.is_empty() {
-        return;
-    }
-    candidates.sort_by_key(|c| (c.start, c.end));
-    candidates.dedup();
-    let longest = candidates.iter().map(|c| c.len()).max().unwrap_or(0);
-    for hit in hits.iter_mut().filter(|h| !h.finding.file_rule) {
-        let excerpt = hit.excerpt.clone();
-        // Candidates are sorted by start, and none is longer than `longest`.
-        let from = candidates.partition_point(|c| c.start + longest <= excerpt.start);
-        hit.finding.hidden_in_line = candidates[from..]
-            .iter()
-            .take_while(|c| c.start < excerpt.end)
-            .filter(|c| c.end > excerpt.start)
-            .map(|c| {
-                c.start.max(excerpt.start) - excerpt.start..c.end.min(excerpt.end) - excerpt.start
-            })
-            .collect();
-    }
-}
-
-/// Drops a generic rule's hit where a specific rule matched overlapping
-/// text (even if that match was allowed or failed its format check), and
-/// repeated hits of one span, keeping the first rule's; then drops allowed
-/// and rejected hits, and file-name hits in a file whose content already
-/// has a finding (the content finding says which secret to rotate).
-fn prefer_specific(mut hits: Vec<Hit>) -> Vec<Finding> {
-    hits.sort_by_key(|h| (h.generic && !h.format_rejected, h.span.start));
-    let mut kept: Vec<Hit> = Vec::with_capacity(hits.len());
-    for hit in hits {
-        let overlaps = |k: &Hit| {
-            k.finding.file_rule == hit.finding.file_rule
-                && k.span.start < hit.span.end.max(hit.span.start + 1)
-                && hit.span.start < k.span.end.max(k.span.start + 1)
-        };
-        let duplicate = kept.iter().any(|k| {
-            (k.span == hit.span
-                && k.finding.file_rule == hit.finding.file_rule
-                && !hit.finding.file_rule)
-                || (hit.generic && !hit.finding.file_rule && overlaps(k))
-        });
-        if !duplicate {
-            kept.push(hit);
-        }
-    }
-    kept.retain(|h| !h.allowed && !h.format_rejected);
-    if kept.iter().any(|h| !h.finding.file_rule) {
-        kept.retain(|h| !h.finding.file_rule);
-    }
-    kept.into_iter().map(|h| h.finding).collect()
 }
 
 #[cfg(test)]
@@ -1062,7 +573,7 @@ mod tests {
         let mut text = String::new();
         for (i, spec) in specs.iter().enumerate() {
             for example in spec.examples.iter().chain(&spec.negative_examples) {
-                text.push_str(example);
+                text.push_str(example.get_ref());
                 text.push_str(if i % 3 == 0 { " " } else { "\n" });
                 text.push_str(&"filler text, key token secret\n".repeat(i % 4));
             }
@@ -1165,6 +676,270 @@ mod tests {
         assert_eq!(findings(&engine, "providers.py", text), vec![]);
         let real = "INTERNAL_API_TOKEN = \"c43fada4aa948adce551e54df81d03a8375e7d67\"\n";
         assert_eq!(findings(&engine, "providers.py", real).len(), 1);
+    }
+
+    /// xorshift64*: a small PRNG with a fixed seed, so the keys below are
+    /// the same on every run.
+    struct Random(u64);
+
+    impl Random {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+
+        /// `len` characters drawn from `alphabet` (at most 64 long), six
+        /// bits of randomness each: the alphabets below have 32, 62 or 64
+        /// characters, and 62 wraps its last two values onto the first two.
+        fn string(&mut self, alphabet: &[u8], len: usize) -> String {
+            let mut out = Vec::with_capacity(len);
+            let mut bits = 0;
+            let mut pool = 0;
+            while out.len() < len {
+                if bits < 6 {
+                    pool = self.next();
+                    bits = 64;
+                }
+                out.push(alphabet[(pool & 63) as usize % alphabet.len()]);
+                pool >>= 6;
+                bits -= 6;
+            }
+            String::from_utf8(out).expect("alphabets are ASCII")
+        }
+    }
+
+    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    const URL_SAFE: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-";
+    const BASE32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    const BASE64: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/";
+
+    /// `prefix` + 30 random base62 characters + their CRC32 in base62.
+    fn crc32_token(random: &mut Random, prefix: &str) -> String {
+        let body = random.string(BASE62, 30);
+        let mut crc = crc32fast::hash(body.as_bytes());
+        let mut digits = [b'0'; 6];
+        for digit in digits.iter_mut().rev() {
+            *digit = BASE62[(crc % 62) as usize];
+            crc /= 62;
+        }
+        format!("{prefix}{body}{}", std::str::from_utf8(&digits).unwrap())
+    }
+
+    fn jwt(random: &mut Random) -> String {
+        use base64::Engine as _;
+        let b64 = |json: String| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
+        let header = b64(r#"{"alg":"HS256","typ":"JWT"}"#.to_string());
+        let subject = random.string(BASE62, 12);
+        let payload = b64(format!(
+            r#"{{"sub":"{subject}","iat":{}}}"#,
+            random.next() % 2_000_000_000
+        ));
+        format!("{header}.{payload}.{}", random.string(URL_SAFE, 43))
+    }
+
+    /// Does the whole engine report `key` under rule `id`, assigned in a
+    /// config file as people write it?
+    fn whole_engine_reports(engine: &Engine, id: &str, key: &str) -> bool {
+        let text = if id == "aws-secret-access-key" {
+            format!("aws_secret_access_key = {key}\n")
+        } else {
+            format!("credential = \"{key}\"\n")
+        };
+        let input = ScanInput::whole(RepoPath::new("settings.ini"), text.as_bytes());
+        let outcome = engine.scan(&input).unwrap();
+        outcome.findings.iter().any(|f| f.rule_id == id)
+    }
+
+    /// Every checksummed or structured kind of key, one rule each: 100,000
+    /// random, format-valid keys per kind pass every value check. Before,
+    /// placeholder words anywhere in a key (`fake`, `dummy`, `xxxx`, ...)
+    /// dropped about 1 in 4,100 OpenAI project keys and 1 in 15,900 GitHub
+    /// tokens. The value checks run directly, so the test is quick enough in
+    /// a debug build; the first 200 keys of each kind also go through the
+    /// whole engine.
+    #[test]
+    fn random_format_valid_keys_of_every_structured_kind_are_never_vetoed() {
+        type Generate = fn(&mut Random) -> String;
+        let kinds: &[(&str, Generate)] = &[
+            ("github-pat-classic", |r| crc32_token(r, "ghp_")),
+            ("github-oauth-token", |r| crc32_token(r, "gho_")),
+            ("github-user-to-server-token", |r| crc32_token(r, "ghu_")),
+            ("github-server-to-server-token", |r| crc32_token(r, "ghs_")),
+            ("github-refresh-token", |r| crc32_token(r, "ghr_")),
+            ("npm-access-token", |r| crc32_token(r, "npm_")),
+            ("github-fine-grained-pat", |r| {
+                format!(
+                    "github_pat_{}_{}",
+                    r.string(BASE62, 22),
+                    r.string(BASE62, 59)
+                )
+            }),
+            ("openai-api-key", |r| {
+                format!(
+                    "sk-{}T3BlbkFJ{}",
+                    r.string(BASE62, 20),
+                    r.string(BASE62, 20)
+                )
+            }),
+            ("openai-project-key", |r| {
+                format!(
+                    "sk-proj-{}T3BlbkFJ{}",
+                    r.string(URL_SAFE, 74),
+                    r.string(URL_SAFE, 74)
+                )
+            }),
+            ("openai-service-account-key", |r| {
+                format!(
+                    "sk-svcacct-{}T3BlbkFJ{}",
+                    r.string(URL_SAFE, 74),
+                    r.string(URL_SAFE, 74)
+                )
+            }),
+            ("anthropic-api-key", |r| {
+                format!("sk-ant-api03-{}AA", r.string(URL_SAFE, 93))
+            }),
+            ("aws-access-key-id", |r| {
+                format!("AKIA{}", r.string(BASE32, 16))
+            }),
+            ("aws-temporary-access-key-id", |r| {
+                format!("ASIA{}", r.string(BASE32, 16))
+            }),
+            ("aws-secret-access-key", |r| r.string(BASE64, 40)),
+            ("jwt", jwt),
+        ];
+        let engine = builtin_engine();
+        // One thread per kind, each with its own fixed seed.
+        let failures: Vec<String> = std::thread::scope(|scope| {
+            let threads: Vec<_> = kinds
+                .iter()
+                .enumerate()
+                .map(|(i, (id, generate))| {
+                    let engine = &engine;
+                    scope.spawn(move || {
+                        let rule = engine
+                            .rules
+                            .iter()
+                            .find(|r| r.spec.id() == *id)
+                            .unwrap_or_else(|| panic!("no built-in rule {id}"));
+                        let mut random = Random(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1));
+                        let mut misses = Vec::new();
+                        for n in 0..100_000 {
+                            let key = generate(&mut random);
+                            let verdict = rule.judge_value("example.txt", key.as_bytes(), b"");
+                            if verdict != Verdict::Secret {
+                                misses.push((key, format!("{verdict:?}")));
+                            } else if n < 200 && !whole_engine_reports(engine, id, &key) {
+                                misses.push((key, "not reported by the engine".to_string()));
+                            }
+                        }
+                        (!misses.is_empty()).then(|| {
+                            format!(
+                                "{id}: {} of 100,000 random keys dropped, e.g. {:?}",
+                                misses.len(),
+                                &misses[..misses.len().min(3)]
+                            )
+                        })
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .filter_map(|t| t.join().unwrap())
+                .collect()
+        });
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// The reasons `explain` gives for the candidates a rule matched.
+    fn reasons(engine: &Engine, path: &str, text: &str, rule: &str) -> Vec<Option<DropReason>> {
+        let input = ScanInput::whole(RepoPath::new(path), text.as_bytes());
+        let (_, considered) = engine.explain(&input).unwrap();
+        considered
+            .into_iter()
+            .filter(|c| c.finding.rule_id == rule)
+            .map(|c| c.dropped)
+            .collect()
+    }
+
+    #[test]
+    fn each_filter_names_the_reason_it_dropped_a_candidate() {
+        use drop::{NotRandom, Placeholder};
+        let engine = builtin_engine();
+        let cases: Vec<(&str, &str, &str, DropReason)> = vec![
+            (
+                "deploy.py",
+                "GITHUB_TOKEN = \"ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8024xXX\"\n",
+                "github-pat-classic",
+                DropReason::FormatRejected(rules::Validator::GithubCrc32),
+            ),
+            (
+                "deploy.py",
+                "GITHUB_TOKEN = \"ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8024xXX\"\n",
+                "generic-api-key-assignment",
+                DropReason::SpecificRuleWins {
+                    rule: "github-pat-classic".into(),
+                },
+            ),
+            (
+                "a.txt",
+                "key = AKIAIOSFODNN7EXAMPLE\n",
+                "aws-access-key-id",
+                DropReason::Stopword("example".into()),
+            ),
+            (
+                "a.txt",
+                "id = ACCAAAAAAAAAAAAAAAAA\n",
+                "aws-context-credential-key-id",
+                DropReason::LowEntropy {
+                    entropy: crate::engine::entropy::shannon_entropy(b"ACCAAAAAAAAAAAAAAAAA"),
+                    min: 2.5,
+                },
+            ),
+            (
+                "a.env.txt",
+                "SHIPPO_API_KEY=shippo_live_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+                "shippo-live-token",
+                DropReason::LowEntropy {
+                    entropy: crate::engine::entropy::shannon_entropy(
+                        b"shippo_live_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                    ),
+                    min: 3.0,
+                },
+            ),
+            (
+                "config.py",
+                "API_KEY = \"fake_key_q8Fz2LmX0pRt7WvNc3Yb\"\n",
+                "generic-api-key-assignment",
+                DropReason::Placeholder(Placeholder::Word("fake")),
+            ),
+            (
+                "config.py",
+                "API_KEY = \"abc123def4567890abc123def4567890\"\n",
+                "generic-api-key-assignment",
+                DropReason::Placeholder(Placeholder::Filler),
+            ),
+            (
+                "config.py",
+                "secret_checksum = \"3f786850e387550fdab836ed7e6dc881de23001b\"\n",
+                "generic-high-entropy-assignment",
+                DropReason::NotRandom(NotRandom::Digest),
+            ),
+            (
+                "package-lock.json",
+                "\"api_key\": \"q8Fz2LmX0pRt7WvNc3YbK4dG\"\n",
+                "generic-api-key-assignment",
+                DropReason::GeneratedFile,
+            ),
+        ];
+        for (path, text, rule, reason) in cases {
+            assert!(
+                reasons(&engine, path, text, rule).contains(&Some(reason.clone())),
+                "{rule} on {text:?}: expected {reason:?}, got {:?}",
+                reasons(&engine, path, text, rule)
+            );
+        }
     }
 
     #[test]

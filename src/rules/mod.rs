@@ -1,15 +1,15 @@
 //! Rule definitions: the built-in set (one TOML file per vendor or family
 //! under `src/rules/builtin/`, embedded at build time), the schema it shares
-//! with custom rules in a config file ([`spec`]), and the checks that keep
-//! every rule honest against its own examples.
+//! with custom rules in a config file ([`spec`]).
 //!
-//! This module only describes rules; matching them is the engine's job.
+//! This module only describes rules. Matching them is the engine's job, and
+//! so is checking them against their examples ([`crate::engine::check`]).
 
 pub mod spec;
 
 use anyhow::{Context, Result, bail};
 
-use crate::config::SourceText;
+use crate::source_text::SourceText;
 pub use spec::{RuleFile, RuleSpec, Validator};
 
 /// The built-in rule files, in name order: each one's path in the source
@@ -34,102 +34,23 @@ pub fn builtin_rules() -> Result<Vec<RuleSpec>> {
 /// The built-in rules with everything written in their files: examples,
 /// negative examples and `verify` tables.
 pub fn builtin_rules_with_examples() -> Result<Vec<RuleSpec>> {
-    let mut specs = Vec::new();
-    for (name, text) in BUILTIN_RULE_FILES {
-        let rules = parse_rules(&SourceText::new(*name, *text))
-            .context("the built-in rule set is malformed (a bug in leakgate)")?;
-        specs.extend(rules);
-    }
-    Ok(specs)
+    Ok(builtin_rule_files()?
+        .into_iter()
+        .flat_map(|(_, specs)| specs)
+        .collect())
 }
 
-/// Checks every rule of a set against its examples: each example must give a
-/// finding of that rule, each negative example none. Returns one message per
-/// failure; an empty list means the set is sound.
-pub fn check_rules(specs: &[RuleSpec]) -> Result<Vec<String>> {
-    use crate::engine::{Engine, ScanInput};
-    use crate::path::RepoPath;
-
-    let mut failures = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for spec in specs {
-        if !seen.insert(spec.id().to_string()) {
-            failures.push(format!("{}: duplicate rule id", spec.id()));
-        }
-        if spec.examples.is_empty() {
-            failures.push(format!("{}: has no examples", spec.id()));
-        }
-        if spec.negative_examples.is_empty() {
-            failures.push(format!("{}: has no negative examples", spec.id()));
-        }
-    }
-    for spec in specs {
-        // Each rule alone, so a neighbour that matches the same text cannot
-        // hide a miss or cause a false failure.
-        let engine = match Engine::from_specs(vec![spec.clone()], Default::default()) {
-            Ok(engine) => engine,
-            Err(err) => {
-                failures.push(format!("{}: {err:#}", spec.id()));
-                continue;
-            }
-        };
-        let example_path = spec.example_path.as_deref().unwrap_or("example.txt");
-        let run = |text: &str| -> Result<usize> {
-            let (path, content) = if spec.is_path_only() {
-                (text, "")
-            } else {
-                (example_path, text)
-            };
-            let outcome =
-                engine.scan(&ScanInput::whole(RepoPath::new(path), content.as_bytes()))?;
-            Ok(outcome
-                .findings
-                .iter()
-                .filter(|f| f.rule_id == spec.id())
-                .count())
-        };
-        for (i, example) in spec.examples.iter().enumerate() {
-            if run(example)? == 0 {
-                failures.push(format!(
-                    "{}: example {} does not match: {}",
-                    spec.id(),
-                    i + 1,
-                    excerpt(example)
-                ));
-            }
-        }
-        for (i, example) in spec.negative_examples.iter().enumerate() {
-            if run(example)? != 0 {
-                failures.push(format!(
-                    "{}: negative example {} matches: {}",
-                    spec.id(),
-                    i + 1,
-                    excerpt(example)
-                ));
-            }
-        }
-        if let Some(regex) = &spec.regex
-            && spec.keywords.is_empty()
-        {
-            failures.push(format!(
-                "{}: regex {:?} has no keywords, so it would run on every file",
-                spec.id(),
-                excerpt(regex.get_ref())
-            ));
-        }
-    }
-    Ok(failures)
-}
-
-/// A one-line, shortened view of an example for failure messages.
-fn excerpt(text: &str) -> String {
-    let line: String = text.chars().take(80).collect();
-    let line = line.replace('\n', "\\n");
-    if text.chars().count() > 80 {
-        format!("{line}…")
-    } else {
-        line
-    }
+/// Each built-in rule file with its rules, in name order.
+pub fn builtin_rule_files() -> Result<Vec<(SourceText, Vec<RuleSpec>)>> {
+    BUILTIN_RULE_FILES
+        .iter()
+        .map(|(name, text)| {
+            let source = SourceText::new(*name, *text);
+            let specs = parse_rules(&source)
+                .context("the built-in rule set is malformed (a bug in leakgate)")?;
+            Ok((source, specs))
+        })
+        .collect()
 }
 
 /// Refuses a set that cannot be used at all (no rules).
@@ -162,49 +83,6 @@ mod tests {
             assert_eq!(embedded_fields(generated), embedded_fields(parsed));
             assert!(generated.examples.is_empty() && !parsed.examples.is_empty());
         }
-    }
-
-    #[test]
-    fn rule_stopwords_match_whatever_their_case() {
-        let source = SourceText::new(
-            "t.toml",
-            "[[rules]]\nid = \"acme\"\nregex = '\\b(acme_[a-z0-9]{16})\\b'\nkeywords = [\"acme_\"]\n\
-             stopwords = [\"SandBox\"]\nexamples = [\"t = acme_q8fz2lmx0prt7wvn\"]\n\
-             negative_examples = [\"t = acme_sandboxq8fz2lmx0\"]\n",
-        );
-        let specs = parse_rules(&source).unwrap();
-        assert_eq!(check_rules(&specs).unwrap(), Vec::<String>::new());
-    }
-
-    #[test]
-    fn a_rule_may_spread_its_regex_over_lines_and_carry_references_and_a_verify_table() {
-        let source = SourceText::new(
-            "t.toml",
-            r#"[[rules]]
-id = "acme-token"
-description = "Acme API token"
-regex = '''(?x-u)
-    \b
-    (acme_[a-z0-9]{16})   # the token: a prefix and 16 random characters
-    \b
-'''
-keywords = ["acme_"]
-references = ["https://docs.acme.example/tokens"]
-remediation = { template = "revoke", how = "in the Acme console" }
-verify = { url = "https://api.acme.example/whoami" }
-examples = ["t = acme_q8fz2lmx0prt7wvn"]
-negative_examples = ["t = acme_q8fz2"]
-"#,
-        );
-        let specs = parse_rules(&source).unwrap();
-        assert_eq!(check_rules(&specs).unwrap(), Vec::<String>::new());
-        assert_eq!(specs[0].references, ["https://docs.acme.example/tokens"]);
-        assert!(specs[0].verify.is_some());
-        assert_eq!(
-            specs[0].remediation,
-            "Remove it from the staged change and invalidate it in the Acme console. \
-             Load the replacement from an environment variable or a secret manager instead of committing it."
-        );
     }
 
     #[test]
@@ -245,17 +123,5 @@ negative_examples = ["t = acme_q8fz2"]
         assert_eq!(spec.id(), "");
         assert!(spec.regex.is_none() && spec.keywords.is_empty() && !spec.generic);
         assert!(spec.remediation.is_empty() && spec.verify.is_none());
-    }
-
-    #[test]
-    fn every_builtin_rule_matches_its_examples_and_none_of_its_negatives() {
-        let specs = builtin_rules_with_examples().unwrap();
-        let failures = check_rules(&specs).unwrap();
-        assert!(
-            failures.is_empty(),
-            "{} rule check failures:\n{}",
-            failures.len(),
-            failures.join("\n")
-        );
     }
 }

@@ -100,6 +100,20 @@ pub enum Validator {
     BasicAuth,
 }
 
+impl Validator {
+    /// The name rules use for it (`github-crc32`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Validator::GithubCrc32 => "github-crc32",
+            Validator::NpmCrc32 => "npm-crc32",
+            Validator::Jwt => "jwt",
+            Validator::Pem => "pem",
+            Validator::Base64Json => "base64-json",
+            Validator::BasicAuth => "basic-auth",
+        }
+    }
+}
+
 impl ToRust for Validator {
     fn to_rust(&self, out: &mut String) {
         // `{:?}` of a unit variant is its name.
@@ -193,6 +207,18 @@ rule_spec! {
             /// Catch-all rules yield to a specific rule matching the same text.
             #[serde(default)]
             pub generic: bool,
+            /// The regex pins a format random text does not produce by
+            /// chance (a vendor marker such as OpenAI's `T3BlbkFJ`, a key id
+            /// beside its secret): placeholder words inside a match are
+            /// chance, not a sign of a made-up value. Templating, angle
+            /// brackets and filler still are.
+            #[serde(default)]
+            pub distinctive: bool,
+            /// The rule recognises values that are not secret (test-mode or
+            /// publishable keys): its matches are never reported, and they
+            /// keep catch-all rules from reporting the same text.
+            #[serde(default)]
+            pub not_secret: bool,
             /// Limits the rule to matching paths; alone, the path is the finding.
             pub path: Option<Spanned<String>>,
             /// Paths the rule never applies to, even when `path` matches.
@@ -212,12 +238,13 @@ rule_spec! {
             pub references: Vec<String>,
         }
         runtime_only {
-            /// Whole files that must produce a finding of this rule.
+            /// Whole files that must produce a finding of this rule (for a
+            /// `not_secret` rule: a match it recognises).
             #[serde(default)]
-            pub examples: Vec<String>,
+            pub examples: Vec<Spanned<String>>,
             /// Whole files that must not.
             #[serde(default)]
-            pub negative_examples: Vec<String>,
+            pub negative_examples: Vec<Spanned<String>>,
             /// How to ask the vendor whether a found secret is live, as
             /// written; read only when a scan asks for verification.
             pub verify: Option<toml::Table>,

@@ -11,6 +11,7 @@ mod config;
 mod content;
 mod detection;
 mod doctor;
+mod explain;
 mod git_layer;
 mod gitleaks;
 mod history;

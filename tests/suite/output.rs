@@ -142,9 +142,27 @@ negative_examples = ["t = acme_q8fz2lmx0prt7wvn"]
     .unwrap();
     let out = repo.leakgate(&["rules", "check", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
+    let all = text(&out).replace(bad.to_str().unwrap(), "bad.toml");
+    insta::assert_snapshot!(all, @r"
+    FAIL bad.toml:6:13: acme: example 1 is not found (the regex does not match): t = acme_short
+    FAIL bad.toml:7:22: acme: negative example 1 is found: t = acme_q8fz2lmx0prt7wvn
+    leakgate: error: 2 of the checks in bad.toml failed
+    ");
+}
+
+#[test]
+fn rules_check_without_a_file_checks_the_built_in_rules() {
+    let repo = TestRepo::new();
+    let out = repo.leakgate(&["rules", "check"]);
+    assert_passed(&out);
     let all = text(&out);
-    assert!(all.contains("acme: example 1 does not match"), "{all}");
-    assert!(all.contains("acme: negative example 1 matches"), "{all}");
+    assert!(
+        all.starts_with("ok: ")
+            && all
+                .trim_end()
+                .ends_with(" rules in the built-in rules match their examples"),
+        "{all}"
+    );
 }
 
 #[test]
