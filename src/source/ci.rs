@@ -234,6 +234,7 @@ pub fn prepare(range: ChangeRange) -> Result<CiScan> {
             tips: Tips::These(vec![head]),
             exclude,
             exclude_remote: None,
+            tags: Vec::new(),
         },
         range,
         committed,
@@ -246,6 +247,7 @@ fn nothing() -> CommitSelection {
         tips: Tips::These(Vec::new()),
         exclude: Vec::new(),
         exclude_remote: None,
+        tags: Vec::new(),
     }
 }
 

@@ -110,6 +110,7 @@ pub fn new_commits(updates: &[RefUpdate]) -> Result<NewCommits> {
         tips: Tips::These(Vec::new()),
         exclude: Vec::new(),
         exclude_remote: None,
+        tags: Vec::new(),
     };
     if tips.is_empty() {
         return Ok(NewCommits {
