@@ -15,7 +15,7 @@ use crate::report::{self, Format, ReportOptions};
 use crate::scan::{self, BaselineSource, ScanRequest, Target};
 use crate::source::history::{CommitSelection, Tips};
 use crate::source::{ci, push};
-use crate::{doctor, hooks, rules};
+use crate::{doctor, hooks, rules, verify};
 
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
@@ -142,7 +142,26 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
             );
         }
     }
-    let report = if args.ci {
+    let verify_asked = args.verify || args.only_verified;
+    if verify_asked && matches!(target, Target::Staged { .. } | Target::CommitMessage(_)) {
+        bail!(
+            "--verify does not apply to staged or commit message scans: commit hooks never make \
+             network requests.\n\
+             Verify what a scan of history or of files finds instead (leakgate scan --history --verify)."
+        );
+    }
+    let request_timeout = args
+        .verify_timeout
+        .map(|secs| {
+            std::time::Duration::try_from_secs_f64(secs)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| {
+                    anyhow::anyhow!("--verify-timeout {secs}: give a number of seconds above zero")
+                })
+        })
+        .transpose()?;
+    let mut report = if args.ci {
         ci_scan(&args)?
     } else {
         scan::run(&ScanRequest {
@@ -156,6 +175,16 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
         })?
     };
     print_warnings(&report.warnings);
+    if !report.staged && !report.message && (verify_asked || report.verify_by_config) {
+        verify_report(&mut report, request_timeout)?;
+    }
+    if args.only_verified {
+        report.findings.retain(|f| {
+            f.verification
+                .as_ref()
+                .is_some_and(|v| v.status == verify::Status::Live)
+        });
+    }
     if report.rules.is_empty() && args.format != Format::Human && args.report_path.is_none() {
         // The human report says it in its summary; a machine-readable
         // report on stdout carries it as a field, and this tells the user.
@@ -200,6 +229,34 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
     }))
 }
 
+/// Asks providers about the report's findings: built-in verify tables (read
+/// now, never on the hook's path) and the config rules' own.
+fn verify_report(
+    report: &mut scan::ScanReport,
+    request_timeout: Option<std::time::Duration>,
+) -> Result<()> {
+    if report.findings.is_empty() {
+        return Ok(());
+    }
+    let builtin = rules::builtin_rules_with_examples()?;
+    let own: &[rules::RuleSpec] = if report.verify_rules_named {
+        &report.verify_rules
+    } else {
+        for rule in &report.verify_rules {
+            print_warnings(&[format!(
+                "the verify table of rule {} in the repository's config is ignored: only a config \
+                 named with --config may say where secrets are sent",
+                rule.id()
+            )]);
+        }
+        &[]
+    };
+    let verifiers = verify::Verifiers::new(builtin.iter().chain(own))?;
+    let options = verify::VerifyOptions::from_env(request_timeout)?;
+    verify::verify_findings(&mut report.findings, &verifiers, &options);
+    Ok(())
+}
+
 /// `--ci`: the change the CI job runs for, with the config and baseline of
 /// its base (or `--config` / `--baseline`).
 fn ci_scan(args: &ScanArgs) -> Result<scan::ScanReport> {
@@ -233,6 +290,8 @@ fn ci_scan(args: &ScanArgs) -> Result<scan::ScanReport> {
     };
     let mut report =
         scan::scan_commits_with(&prepared.repo, config.as_ref(), &prepared.selection, false)?;
+    // Only a config named on the command line may say where secrets are sent.
+    report.verify_rules_named = args.config.is_some();
     // The change is judged like a push: its commits are to be rewritten
     // before they land, not purged from history.
     report.push = true;

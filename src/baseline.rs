@@ -295,6 +295,8 @@ mod tests {
             secret_in_line: 0..secret.len(),
             commit: None,
             file_rule: false,
+            matched: Secret::new(secret.as_bytes()),
+            verification: None,
             hidden_in_line: Vec::new(),
         }
     }

@@ -160,6 +160,16 @@ pub struct ScanArgs {
     pub verbose: bool,
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Ask each secret's provider whether it still works (live, invalid or unknown). Sends each
+    /// secret to its own provider and nowhere else; never for staged scans.
+    #[arg(long)]
+    pub verify: bool,
+    /// Report only secrets their provider accepted (implies --verify); exit 1 if there are any.
+    #[arg(long)]
+    pub only_verified: bool,
+    /// Seconds one verification request may take (default 10).
+    #[arg(long, value_name = "SECONDS")]
+    pub verify_timeout: Option<f64>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -187,6 +187,11 @@ pub struct ScanSettings {
     /// Files larger than this are not read and are listed as skipped
     /// (`"1MB"`, `"512KiB"`, or a number of bytes). No limit by default.
     pub max_file_size: Option<Spanned<FileSize>>,
+    /// Verify findings with their providers as `--verify` does, in history,
+    /// file and pre-push scans. Never in staged scans: commit hooks make no
+    /// network request.
+    #[serde(default)]
+    pub verify: bool,
 }
 
 impl ScanSettings {

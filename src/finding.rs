@@ -142,6 +142,13 @@ pub struct Finding {
     pub commit: Option<CommitInfo>,
     /// Found by a file-name rule: the file itself should not be committed.
     pub file_rule: bool,
+    /// All the text the rule's regex matched, around and including the
+    /// secret: as secret as the secret and never shown. Verification reads
+    /// the rule's named captures (an account id next to a token) from it.
+    pub matched: Secret,
+    /// What the provider said of the secret (`--verify`); `None` when it was
+    /// not asked.
+    pub verification: Option<crate::verify::Verification>,
     /// Where within `line` every rule matched, reported or not (the
     /// finding's own secret among them): all are masked when the line is
     /// shown, so a secret an allowlist or the baseline accepts is not
@@ -160,6 +167,7 @@ impl fmt::Debug for Finding {
             .field("line", &format_args!("<{} bytes>", self.line.len()))
             .field("commit", &self.commit)
             .field("file_rule", &self.file_rule)
+            .field("verification", &self.verification)
             .finish_non_exhaustive()
     }
 }
@@ -308,6 +316,8 @@ mod tests {
                 span("ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
                 span("0123456789, c = sk_live_abcdefghijklmnop"),
             ],
+            matched: Secret::new(b"ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+            verification: None,
         };
         let (before, after) = finding.context(false);
         assert_eq!(before, b"a = AKIA\xe2\x80\xa6, b = ");

@@ -30,3 +30,4 @@ pub mod rules;
 pub mod scan;
 pub mod server;
 pub mod source;
+pub mod verify;

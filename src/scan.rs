@@ -15,6 +15,7 @@ use crate::git::{ObjectId, Repo};
 use crate::path::RepoPath;
 use crate::pipeline;
 use crate::progress::Progress;
+use crate::rules::RuleSpec;
 use crate::source::history::{self, CommitSelection};
 use crate::source::push::{self, RefUpdate};
 use crate::source::staged::{HeadFiles, StagedDiff};
@@ -95,6 +96,16 @@ pub struct ScanReport {
     pub push: bool,
     /// Findings left out because the baseline accepts them.
     pub baselined: u64,
+    /// The config asks to verify findings (`[scan] verify`); never set for
+    /// staged scans.
+    pub verify_by_config: bool,
+    /// The config's rules that carry a `verify` table; the built-in tables
+    /// are read only when verifying.
+    pub verify_rules: Vec<RuleSpec>,
+    /// The config was named with `--config`: only then may its verify
+    /// tables choose where a secret is sent. A repository's own config could
+    /// otherwise send the secrets a scan finds to a host of its choosing.
+    pub verify_rules_named: bool,
     /// True for a commit message scan, where findings block a commit.
     pub message: bool,
     /// Staged scans: what a staged change to the configuring files allows
@@ -128,7 +139,10 @@ pub fn run(request: &ScanRequest) -> Result<ScanReport> {
             let engine = Engine::from_config(config.as_ref())?;
             let mut collector = Collector::new(&engine);
             files::scan_files(paths, &mut collector)?;
-            (collector.finish(false), None)
+            let mut report = collector.finish(false);
+            add_verify_setup(&mut report, &engine, config.as_ref());
+            report.verify_rules_named = request.config.is_some();
+            (report, None)
         }
         Target::History(selection) => {
             let repo = Repo::discover()?;
@@ -400,7 +414,8 @@ fn scan_commits(
             .transpose()?,
         _ => load_baseline(request, None)?,
     };
-    let report = scan_commits_with(repo, config.as_ref(), selection, request.progress)?;
+    let mut report = scan_commits_with(repo, config.as_ref(), selection, request.progress)?;
+    report.verify_rules_named = request.config.is_some();
     Ok((report, baseline))
 }
 
@@ -418,7 +433,7 @@ pub fn scan_commits_with(
     sort_findings(&mut findings);
     let (rules, warnings) = engine_info(&engine);
     let warning_details = engine.config_warning_details().to_vec();
-    Ok(ScanReport {
+    let mut report = ScanReport {
         findings,
         rules,
         warnings,
@@ -432,7 +447,20 @@ pub fn scan_commits_with(
             .collect(),
         commits: Some(outcome.commits),
         ..ScanReport::default()
-    })
+    };
+    add_verify_setup(&mut report, &engine, config);
+    Ok(report)
+}
+
+/// What verification needs from a non-staged scan: whether the config asks
+/// for it, and the config rules' own verify tables.
+fn add_verify_setup(report: &mut ScanReport, engine: &Engine, config: Option<&LoadedConfig>) {
+    report.verify_by_config = config.is_some_and(|c| c.file.scan.verify);
+    report.verify_rules = engine
+        .rule_specs()
+        .filter(|spec| spec.verify.is_some())
+        .cloned()
+        .collect();
 }
 
 /// Scans a commit message file (the `commit-msg` hook's argument) as one

@@ -176,6 +176,8 @@ impl CompiledRule {
             secret_in_line: 0..0,
             commit: input.commit.clone(),
             file_rule: false,
+            matched: Secret::new(secret),
+            verification: None,
             hidden_in_line: Vec::new(),
         }
     }
@@ -687,7 +689,7 @@ impl Engine {
             path: path_text,
             secret,
             line,
-            matched: &text.content[whole],
+            matched: &text.content[whole.clone()],
             commit: input.commit.as_ref().map(|c| c.id.as_str()),
         };
         let allowed = text.has_inline_marker(line_range.clone())
@@ -703,6 +705,7 @@ impl Engine {
                 end,
                 line: text.content[excerpt.clone()].to_vec(),
                 secret_in_line: in_line_start..in_line_end.max(in_line_start),
+                matched: Secret::new(&text.content[whole]),
                 ..rule.finding_in(input, secret)
             },
             span,

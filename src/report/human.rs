@@ -21,6 +21,7 @@ use super::ReportOptions;
 use crate::finding::{Finding, Secret, redact_within};
 use crate::path::escape_for_terminal;
 use crate::scan::ScanReport;
+use crate::verify::Status;
 
 /// Context kept on each side of a secret on very long (minified) lines.
 const CONTEXT_BEFORE: usize = 60;
@@ -62,7 +63,17 @@ pub fn write_with_width(
     out: &mut dyn Write,
 ) -> Result<()> {
     colored::control::set_override(options.color);
-    for (i, finding) in report.findings.iter().enumerate() {
+    // Secrets their provider accepted come first: they need revoking now.
+    let live = |f: &Finding| {
+        f.verification
+            .as_ref()
+            .is_some_and(|v| v.status == Status::Live)
+    };
+    let order = (0..report.findings.len())
+        .filter(|&i| live(&report.findings[i]))
+        .chain((0..report.findings.len()).filter(|&i| !live(&report.findings[i])));
+    for i in order {
+        let finding = &report.findings[i];
         let nearby = secrets_near(&report.findings, i);
         write_finding(finding, &nearby, options, width, out)?;
     }
@@ -116,6 +127,18 @@ fn write_finding(
             escape(&commit.author),
             escape(&commit.date)
         )?;
+    }
+    if let Some(verification) = &finding.verification {
+        let detail = escape(&verification.detail);
+        match verification.status {
+            Status::Live => writeln!(
+                out,
+                "    {} {detail}: revoke it now",
+                "LIVE:".red().bold().reversed()
+            )?,
+            Status::Invalid => writeln!(out, "    {} {detail}", "verified invalid:".dimmed())?,
+            Status::Unknown => writeln!(out, "    {} {detail}", "not verified:".yellow())?,
+        }
     }
     if finding.file_rule {
         writeln!(out, "    this file should not be committed at all")?;
@@ -323,6 +346,43 @@ fn char_starts(bytes: &[u8]) -> Vec<usize> {
     starts
 }
 
+/// After `--verify`: the secrets that still work, to rotate first.
+fn write_live_list(report: &ScanReport, out: &mut dyn Write) -> Result<()> {
+    let live: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| {
+            f.verification
+                .as_ref()
+                .is_some_and(|v| v.status == Status::Live)
+        })
+        .collect();
+    if live.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{} {} secret(s) still work; rotate these first:",
+        "leakgate:".red().bold(),
+        live.len()
+    )?;
+    for finding in live {
+        let detail = finding
+            .verification
+            .as_ref()
+            .map(|v| escape(&v.detail))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  - {}:{}  {}  ({detail})",
+            finding.path,
+            finding.start.line,
+            escape(&finding.rule_id)
+        )?;
+    }
+    Ok(())
+}
+
 /// What a staged change to the configuring files allows, redacted.
 fn write_loosened(report: &ScanReport, out: &mut dyn Write) -> Result<()> {
     let Some(loosened) = &report.loosened else {
@@ -390,6 +450,7 @@ fn write_summary(report: &ScanReport, width: Option<usize>, out: &mut dyn Write)
         }
         return Ok(());
     }
+    write_live_list(report, out)?;
     let mut paths: Vec<&[u8]> = report.findings.iter().map(|f| f.path.as_bytes()).collect();
     paths.dedup();
     let what = format!(

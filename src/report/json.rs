@@ -20,6 +20,7 @@ use serde::Serialize;
 use super::ReportOptions;
 use crate::finding::Finding;
 use crate::scan::ScanReport;
+use crate::verify::Verification;
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -69,6 +70,9 @@ pub struct JsonFinding<'a> {
     commit: Option<&'a str>,
     author: Option<&'a str>,
     date: Option<&'a str>,
+    /// `--verify`: what the provider said; absent when it was not asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<&'a Verification>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -86,6 +90,7 @@ impl<'a> JsonFinding<'a> {
             commit: finding.commit.as_ref().map(|c| c.id.as_str()),
             author: finding.commit.as_ref().map(|c| c.author.as_str()),
             date: finding.commit.as_ref().map(|c| c.date.as_str()),
+            verification: finding.verification.as_ref(),
         }
     }
 }

@@ -19,6 +19,7 @@ use serde::Serialize;
 use super::ReportOptions;
 use crate::finding::Finding;
 use crate::scan::{RuleInfo, ScanReport};
+use crate::verify::{Status, Verification};
 
 pub const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -128,7 +129,16 @@ struct SarifResult<'a> {
     locations: [Location; 1],
     partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    properties: Option<CommitProperties<'a>>,
+    properties: Option<ResultProperties<'a>>,
+}
+
+/// What leakgate adds to a result: its commit, and what its provider said.
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    commit: Option<CommitProperties<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<&'a Verification>,
 }
 
 #[derive(Serialize)]
@@ -357,7 +367,7 @@ fn sarif_result(finding: &Finding, rule_index: usize, fingerprint: String) -> Sa
     SarifResult {
         rule_id: &finding.rule_id,
         rule_index,
-        level: "error",
+        level: level(finding),
         message: Text { text: message },
         locations: [Location {
             physical_location: PhysicalLocation {
@@ -368,11 +378,27 @@ fn sarif_result(finding: &Finding, rule_index: usize, fingerprint: String) -> Sa
             },
         }],
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fingerprint)]),
-        properties: finding.commit.as_ref().map(|commit| CommitProperties {
-            commit: &commit.id,
-            author: &commit.author,
-            date: &commit.date,
+        properties: (finding.commit.is_some() || finding.verification.is_some()).then(|| {
+            ResultProperties {
+                commit: finding.commit.as_ref().map(|commit| CommitProperties {
+                    commit: &commit.id,
+                    author: &commit.author,
+                    date: &commit.date,
+                }),
+                verification: finding.verification.as_ref(),
+            }
         }),
+    }
+}
+
+/// Every finding is an error, except that once verified, a secret its
+/// provider rejected drops to a note and one it could not judge to a
+/// warning, so live ones stand above the rest.
+fn level(finding: &Finding) -> &'static str {
+    match finding.verification.as_ref().map(|v| v.status) {
+        None | Some(Status::Live) => "error",
+        Some(Status::Unknown) => "warning",
+        Some(Status::Invalid) => "note",
     }
 }
 
@@ -429,6 +455,8 @@ mod tests {
                 date: "2024-05-01T10:00:00Z".into(),
             }),
             file_rule: false,
+            matched: Secret::new(secret.as_bytes()),
+            verification: None,
             hidden_in_line: Vec::new(),
         };
         let report = ScanReport {

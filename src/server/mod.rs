@@ -233,7 +233,7 @@ fn scan_push(updates: &[RefUpdate], settings: &ServerSettings) -> Result<PushSca
     });
     let new = new?;
     let (repo, committed, config) = read?;
-    let mut report = if new.count == 0 {
+    let mut report = if new.count == 0 && new.selection.tags.is_empty() {
         ScanReport {
             commits: Some(0),
             push: true,

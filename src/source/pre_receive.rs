@@ -21,7 +21,7 @@
 use anyhow::{Context, Result, bail};
 
 use super::history::{CommitSelection, Tips};
-use crate::git;
+use crate::git::{self, ObjectId};
 
 /// One line of the pre-receive hook's stdin.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +110,7 @@ pub fn new_commits(updates: &[RefUpdate]) -> Result<NewCommits> {
         tips: Tips::These(Vec::new()),
         exclude: Vec::new(),
         exclude_remote: None,
-        tags: Vec::new(),
+        tags: new_annotated_tags(updates)?,
     };
     if tips.is_empty() {
         return Ok(NewCommits {
@@ -128,6 +128,37 @@ pub fn new_commits(updates: &[RefUpdate]) -> Result<NewCommits> {
         selection.exclude = boundary;
     }
     Ok(NewCommits { selection, count })
+}
+
+/// The annotated tag objects the push brings: their messages are pushed
+/// like content. A tag object some ref already points at is not new.
+fn new_annotated_tags(updates: &[RefUpdate]) -> Result<Vec<ObjectId>> {
+    let pushed: Vec<&RefUpdate> = updates
+        .iter()
+        .filter(|u| !u.is_deletion() && u.refname.starts_with("refs/tags/"))
+        .collect();
+    if pushed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let existing = git::run(
+        &["for-each-ref", "--format=%(objectname)", "refs/tags/"],
+        "list the existing tags",
+    )?;
+    let existing = String::from_utf8_lossy(&existing);
+    let mut tags = Vec::new();
+    for update in pushed {
+        if existing.lines().any(|line| line == update.new) {
+            continue;
+        }
+        let kind = git::run(
+            &["cat-file", "-t", update.new.as_str()],
+            "read the type of a pushed tag",
+        )?;
+        if String::from_utf8_lossy(&kind).trim() == "tag" {
+            tags.push(ObjectId::from_hex(&update.new)?);
+        }
+    }
+    Ok(tags)
 }
 
 /// Parses `git rev-list --boundary`: one id per line, boundary commits

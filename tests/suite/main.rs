@@ -29,3 +29,4 @@ mod secrecy;
 mod snapshots;
 mod staged_index;
 mod terminal;
+mod verify;

@@ -486,7 +486,6 @@ fn a_sha256_repository_is_checked_like_any_other() {
 }
 
 #[test]
-#[ignore = "the history source does not scan commit messages on main yet"]
 fn a_secret_in_a_pushed_commit_message_is_rejected() {
     let server = Server::new();
     let before = server.server_ref("refs/heads/main");
@@ -503,7 +502,6 @@ fn a_secret_in_a_pushed_commit_message_is_rejected() {
 }
 
 #[test]
-#[ignore = "the history source does not scan annotated tag messages on main yet"]
 fn a_secret_in_a_pushed_tag_message_is_rejected() {
     let server = Server::new();
     server.dev.git(&[
