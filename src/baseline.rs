@@ -22,7 +22,7 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::finding::Finding;
+use crate::finding::{Finding, short_hash};
 
 /// The file at the top of the repository that scans read by default.
 pub const BASELINE_FILE_NAME: &str = ".leakgate-baseline.json";
@@ -104,19 +104,6 @@ pub fn secret_key(finding: &Finding) -> String {
 /// move can re-indent it).
 pub fn line_key(finding: &Finding) -> String {
     short_hash(&[finding.line.trim_ascii()])
-}
-
-fn short_hash(parts: &[&[u8]]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update(part);
-        hasher.update([0]);
-    }
-    hasher.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -224,6 +224,18 @@ pub fn fingerprint(rule_id: &str, path: &str, secret: &Secret) -> String {
     hex(&hasher.finalize()[..16])
 }
 
+/// A short, stable, one-way key for a tuple of values: the first 16 bytes
+/// of SHA-256 over the parts, each followed by a NUL so that no two tuples
+/// hash the same text. Baselines and SARIF fingerprints are built with it.
+pub fn short_hash(parts: &[&[u8]]) -> String {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part);
+        hasher.update([0]);
+    }
+    hex(&hasher.finalize()[..16])
+}
+
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes

@@ -17,7 +17,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_encode};
 use serde::Serialize;
 
 use super::ReportOptions;
-use crate::finding::Finding;
+use crate::finding::{Finding, short_hash};
 use crate::scan::{RuleInfo, ScanReport};
 use crate::verify::{Status, Verification};
 
@@ -296,7 +296,6 @@ fn security_severity(rule_id: &str) -> &'static str {
 /// column order): the same secret on three lines gives three alerts, and
 /// moving unrelated lines changes none of them.
 fn result_fingerprints(findings: &[Finding]) -> Vec<String> {
-    use sha2::{Digest, Sha256};
     let mut seen: BTreeMap<(String, Vec<u8>, String, String), u32> = BTreeMap::new();
     findings
         .iter()
@@ -316,21 +315,13 @@ fn result_fingerprints(findings: &[Finding]) -> Vec<String> {
                 ))
                 .or_insert(0);
             *occurrence += 1;
-            let mut hasher = Sha256::new();
-            for part in [
+            short_hash(&[
                 finding.rule_id.as_bytes(),
                 finding.path.as_bytes(),
                 commit.as_bytes(),
                 digest.as_bytes(),
                 occurrence.to_string().as_bytes(),
-            ] {
-                hasher.update(part);
-                hasher.update([0]);
-            }
-            hasher.finalize()[..16]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
+            ])
         })
         .collect()
 }

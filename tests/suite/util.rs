@@ -286,3 +286,43 @@ pub fn findings(out: &Output) -> Vec<serde_json::Value> {
 pub fn text_contains(path: &Path, needle: &str) -> bool {
     std::fs::read_to_string(path).is_ok_and(|text| text.contains(needle))
 }
+
+/// Commits and runs made with these dates get the same ids on every run,
+/// so snapshots can show them.
+pub const FIXED_DATE: &str = "2026-01-02T03:04:05+00:00";
+
+/// Exit code, stdout and stderr of one run, as a snapshot shows them.
+pub fn shown(out: &Output) -> String {
+    format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        out.status
+            .code()
+            .map_or_else(|| "signal".to_string(), |c| c.to_string()),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Asserts the snapshot `name` of a run in `repo`, with the repository's,
+/// home's and binary's paths and the crate version replaced by labels.
+pub fn snapshot(repo: &TestRepo, name: &str, out: &Output) {
+    let mut filters: Vec<(String, &str)> = Vec::new();
+    for (path, label) in [
+        (repo.path().to_path_buf(), "[REPO]"),
+        (repo.home().to_path_buf(), "[HOME]"),
+        (leakgate_bin().parent().unwrap().to_path_buf(), "[BIN]"),
+    ] {
+        filters.push((regex::escape(&path.to_string_lossy()), label));
+        if let Ok(real) = path.canonicalize() {
+            filters.push((regex::escape(&real.to_string_lossy()), label));
+        }
+    }
+    filters.push((
+        format!(r#""{}""#, regex::escape(env!("CARGO_PKG_VERSION"))),
+        r#""[VERSION]""#,
+    ));
+    let filters: Vec<(&str, &str)> = filters.iter().map(|(r, l)| (r.as_str(), *l)).collect();
+    insta::with_settings!({ filters => filters, prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(name, shown(out));
+    });
+}

@@ -12,37 +12,6 @@ use std::process::Output;
 
 use crate::util::*;
 
-const FIXED_DATE: &str = "2026-01-02T03:04:05+00:00";
-
-fn shown(out: &Output) -> String {
-    format!(
-        "exit: {}\n--- stdout\n{}--- stderr\n{}",
-        out.status
-            .code()
-            .map_or_else(|| "signal".to_string(), |c| c.to_string()),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn snapshot(repo: &TestRepo, name: &str, out: &Output) {
-    let mut filters: Vec<(String, &str)> = Vec::new();
-    for (path, label) in [
-        (repo.path().to_path_buf(), "[REPO]"),
-        (repo.home().to_path_buf(), "[HOME]"),
-        (leakgate_bin().parent().unwrap().to_path_buf(), "[BIN]"),
-    ] {
-        filters.push((regex::escape(&path.to_string_lossy()), label));
-        if let Ok(real) = path.canonicalize() {
-            filters.push((regex::escape(&real.to_string_lossy()), label));
-        }
-    }
-    let filters: Vec<(&str, &str)> = filters.iter().map(|(r, l)| (r.as_str(), *l)).collect();
-    insta::with_settings!({ filters => filters, prepend_module_to_snapshot => false }, {
-        insta::assert_snapshot!(name, shown(out));
-    });
-}
-
 /// Commits what is staged with fixed dates.
 fn commit(repo: &TestRepo, message: &str) {
     let out = repo
