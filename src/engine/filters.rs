@@ -202,9 +202,12 @@ fn mark_runs(bytes: &[u8], filler: &mut [bool], step: impl Fn(u8, u8) -> bool) {
 /// the fixed keys of the Azurite storage emulator (`devstoreaccount1`) and
 /// of the Cosmos DB emulator, the example
 /// API key of the Firebase SDK reference, the key of Google Maps' published
-/// samples, the two bot tokens of Telegram's Bot API documentation, and the
+/// samples, the two bot tokens of Telegram's Bot API documentation, the
 /// payload of jwt.io's sample token (its signature varies with the secret a
-/// reader types in). None of them guards anything.
+/// reader types in), and the stem of AWS's documented example secret access
+/// key (`wJalrXUtnFEMI/K7MDENG/bPxRfiCY…EXAMPLEKEY`, which documentation and
+/// mocking libraries copy with small variations). None of them guards
+/// anything.
 const PUBLISHED_SAMPLE_VALUES: &[&str] = &[
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
     "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
@@ -213,6 +216,7 @@ const PUBLISHED_SAMPLE_VALUES: &[&str] = &[
     "ABC-DEF1234ghIkl-zyx57W2v1u123ew11",
     "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
     ".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lI",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCY",
 ];
 
 /// Digests of nothing and of git's empty objects: they turn up in test
@@ -812,6 +816,8 @@ mod tests {
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.c2lnbmF0dXJl",
             "D41D8CD98F00B204E9800998ECF8427E",
             "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY",
         ] {
             assert!(is_published_non_secret(value.as_bytes()), "{value}");
         }

@@ -331,6 +331,20 @@ fn the_jwt_io_sample_token_is_not_a_secret() {
 }
 
 #[test]
+fn the_aws_documentation_example_secret_key_and_its_copies_are_not_secrets() {
+    assert_none_found(&[
+        (
+            "tests/mock_sts.py",
+            "    \"SecretAccessKey\": \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY\",\n",
+        ),
+        (
+            "docs/credentials.ini",
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+        ),
+    ]);
+}
+
+#[test]
 fn a_sas_string_without_a_signature_is_not_a_secret() {
     assert_none_found(&[(
         "app/blob.py",
