@@ -387,17 +387,7 @@ echo chained-{hook}-ran >&2
 /// long call, scanned with `COLUMNS` set.
 fn scan_long_line(columns: &str) -> String {
     let repo = TestRepo::new();
-    let prefix = format!(
-        "client = make_client(region=\"eu-west-1\", retries=5, timeout=30, {}",
-        "x=1, ".repeat(12)
-    );
-    repo.stage(
-        "app.py",
-        &format!(
-            "{prefix}key=\"{AWS_KEY_ID}\", {})\n",
-            "flag=True, ".repeat(10)
-        ),
-    );
+    stage_long_line_with_a_key(&repo);
     let out = repo
         .command(leakgate_bin())
         .args(["scan", "--color", "never"])

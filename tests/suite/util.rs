@@ -326,3 +326,19 @@ pub fn snapshot(repo: &TestRepo, name: &str, out: &Output) {
         insta::assert_snapshot!(name, shown(out));
     });
 }
+
+/// Stages `app.py`, one line of about 240 characters holding an AWS key id
+/// deep inside a long call: what a terminal-width report has to cut.
+pub fn stage_long_line_with_a_key(repo: &TestRepo) {
+    let prefix = format!(
+        "client = make_client(region=\"eu-west-1\", retries=5, timeout=30, {}",
+        "x=1, ".repeat(12)
+    );
+    repo.stage(
+        "app.py",
+        &format!(
+            "{prefix}key=\"{AWS_KEY_ID}\", {})\n",
+            "flag=True, ".repeat(10)
+        ),
+    );
+}

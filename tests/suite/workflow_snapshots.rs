@@ -66,17 +66,7 @@ fn doctor_with_secrets_in_many_files_of_history() {
 #[test]
 fn a_long_line_at_80_columns() {
     let repo = TestRepo::new();
-    let prefix = format!(
-        "client = make_client(region=\"eu-west-1\", retries=5, timeout=30, {}",
-        "x=1, ".repeat(12)
-    );
-    repo.stage(
-        "app.py",
-        &format!(
-            "{prefix}key=\"{AWS_KEY_ID}\", {})\n",
-            "flag=True, ".repeat(10)
-        ),
-    );
+    stage_long_line_with_a_key(&repo);
     snapshot(
         &repo,
         "human_report_80_columns",
