@@ -77,7 +77,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn scan_command(args: ScanArgs) -> Result<ExitCode> {
+fn scan_command(mut args: ScanArgs) -> Result<ExitCode> {
     if args.pre_receive {
         let input = std::io::read_to_string(std::io::stdin())
             .context("cannot read the refs being pushed from stdin")?;
@@ -98,6 +98,11 @@ fn scan_command(args: ScanArgs) -> Result<ExitCode> {
                  put options before --staged",
                 options.join(" ")
             )]);
+        }
+        // Only such names (`scan --staged --verify`): scanning none of the
+        // staged files would pass a commit unscanned, so scan them all.
+        if !options.is_empty() && options.len() == args.paths.len() {
+            args.paths.clear();
         }
     }
     let target = if let Some(file) = &args.commit_msg {

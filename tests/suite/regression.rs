@@ -84,6 +84,16 @@ fn case_02_an_option_written_after_staged_is_not_applied_and_says_so() {
     );
 }
 
+#[test]
+fn case_02_only_options_after_staged_still_scan_every_staged_file() {
+    let repo = TestRepo::new();
+    repo.stage("a.py", &format!("k = \"{AWS_KEY_ID}\"\n"));
+    let out = repo.leakgate(&["scan", "--staged", "--no-redact"]);
+    let all = assert_blocked_by_finding(&out);
+    assert!(all.contains("a.py:1:6"), "{all}");
+    assert!(!all.contains(AWS_KEY_ID), "{all}");
+}
+
 // Case 6: ASCII appended to a UTF-16 file (`echo >>`, `Add-Content`).
 
 fn utf16le_with_bom(text: &str) -> Vec<u8> {
