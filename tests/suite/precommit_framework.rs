@@ -176,11 +176,10 @@ fn hook_repository(repo: &TestRepo) -> (PathBuf, String) {
     (dir, rev)
 }
 
-#[test]
-fn a_pre_commit_config_using_the_system_hook_blocks_a_real_commit() {
-    let Some(program) = pre_commit_or_skip("pre_commit_install") else {
-        return;
-    };
+/// A repository whose staged `.pre-commit-config.yaml` runs the
+/// `leakgate-system` hook of this repository's manifest, installed with
+/// `pre-commit install`.
+fn repo_with_the_system_hook_installed(program: &Path) -> TestRepo {
     let repo = TestRepo::new();
     let (hooks, rev) = hook_repository(&repo);
     repo.stage(
@@ -190,7 +189,16 @@ fn a_pre_commit_config_using_the_system_hook_blocks_a_real_commit() {
             hooks.display()
         ),
     );
-    assert_passed(&pre_commit(&repo, &program, &["install"]));
+    assert_passed(&pre_commit(&repo, program, &["install"]));
+    repo
+}
+
+#[test]
+fn a_pre_commit_config_using_the_system_hook_blocks_a_real_commit() {
+    let Some(program) = pre_commit_or_skip("pre_commit_install") else {
+        return;
+    };
+    let repo = repo_with_the_system_hook_installed(&program);
 
     repo.stage("app.py", "print('hello')\n");
     assert_passed(&repo.commit(&[]));
@@ -262,16 +270,7 @@ fn staged_files_named_like_flags_are_file_names_through_the_manifest_entry() {
     let Some(program) = pre_commit_or_skip("flag_named_files") else {
         return;
     };
-    let repo = TestRepo::new();
-    let (hooks, rev) = hook_repository(&repo);
-    repo.stage(
-        ".pre-commit-config.yaml",
-        &format!(
-            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: leakgate-system\n",
-            hooks.display()
-        ),
-    );
-    assert_passed(&pre_commit(&repo, &program, &["install"]));
+    let repo = repo_with_the_system_hook_installed(&program);
     for name in ["-h", "--help", "--no-redact"] {
         repo.stage(name, "nothing here\n");
     }
