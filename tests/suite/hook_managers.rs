@@ -4,6 +4,8 @@
 //! that back out. husky's layout is written here as husky 9 and 8 write it
 //! (no npm needed); lefthook need not be installed to test its config edit.
 
+use std::os::unix::fs::PermissionsExt;
+
 use yaml_rust2::YamlLoader;
 
 use crate::util::*;
@@ -325,14 +327,15 @@ fn lefthook_pre_push_command_passes_git_arguments_and_stdin() {
 /// test harness's capture (.ci/run installs it from npm).
 fn tool_or_skip(tool: &str, test: &str) -> Option<&'static str> {
     use std::io::Write;
-    let found = std::process::Command::new(tool)
-        .arg("version")
-        .output()
-        .is_ok_and(|out| out.status.success())
-        || std::process::Command::new(tool)
-            .arg("--version")
-            .output()
-            .is_ok_and(|out| out.status.success());
+    // Found on PATH, never run here: `husky ARG` installs hooks into ARG and
+    // points the current repository's core.hooksPath at it, and the tests'
+    // working directory is this project's own repository.
+    let found = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            std::fs::metadata(dir.join(tool))
+                .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+        })
+    });
     if found {
         Some(if tool == "lefthook" {
             "lefthook"
