@@ -1,5 +1,5 @@
 //! File-name rules: rules with a `path` and no regex, whose finding is the
-//! file itself. One regex over all their patterns, built on first use,
+//! file itself. One regex over all their patterns, built with the engine,
 //! decides which apply to a path.
 
 use anyhow::{Result, anyhow};
@@ -9,41 +9,28 @@ use regex_automata::{Input, PatternSet};
 use super::allowlist::Candidate;
 use super::candidates::Hit;
 use super::drop::DropReason;
+use super::rule::CompiledRule;
 use super::{Engine, ScanInput, matcher};
 use crate::finding::Finding;
 
+/// One regex over the `path` of each file-name rule (`file_name_rules`
+/// indexes `rules`).
+pub(super) fn file_name_regex(
+    rules: &[CompiledRule],
+    file_name_rules: &[usize],
+) -> Result<MetaRegex, String> {
+    let patterns: Vec<&str> = file_name_rules
+        .iter()
+        .map(|&i| {
+            let path = rules[i].spec.path.as_ref();
+            path.expect("file-name rule has a path").get_ref().as_str()
+        })
+        .collect();
+    matcher::compile_paths(&patterns)
+        .map_err(|e| format!("the file-name rules' path regexes are invalid: {e}"))
+}
+
 impl Engine {
-    /// One regex over every file-name rule's `path`, built on first use.
-    pub(super) fn file_name_regex(&self) -> Result<&MetaRegex> {
-        self.file_names
-            .get_or_init(|| {
-                let patterns: Vec<&str> = self
-                    .file_name_rules
-                    .iter()
-                    .map(|&i| {
-                        let path = self.rules[i].spec.path.as_ref();
-                        path.expect("file-name rule has a path").get_ref().as_str()
-                    })
-                    .collect();
-                matcher::compile_paths(&patterns)
-                    .map_err(|e| format!("the file-name rules' path regexes are invalid: {e}"))
-            })
-            .as_ref()
-            .map_err(|err| anyhow!("{err}"))
-    }
-
-    /// Does now the start-up work every scan needs: the file-name rules'
-    /// regex, consulted for every file. The staged scan calls it while git
-    /// lists the changes, so on a second core it costs no wall time. (Rule
-    /// regexes are not analysed here: which rules a commit triggers is not
-    /// known yet, and analysing all of them outlasts git.) Errors are left
-    /// for the scan to report.
-    pub fn warm_up(&self) {
-        if !self.file_name_rules.is_empty() {
-            let _ = self.file_name_regex();
-        }
-    }
-
     pub(super) fn match_file_names(
         &self,
         input: &ScanInput,
@@ -53,7 +40,7 @@ impl Engine {
         if self.file_name_rules.is_empty() {
             return Ok(());
         }
-        let file_names = self.file_name_regex()?;
+        let file_names = self.file_names.as_ref().map_err(|err| anyhow!("{err}"))?;
         let mut matched = PatternSet::new(file_names.pattern_len());
         file_names.which_overlapping_matches(&Input::new(path_text.as_bytes()), &mut matched);
         for pattern in matched.iter() {

@@ -3,7 +3,7 @@
 //! A rule's regex runs either over the whole blob or only over the regions
 //! around occurrences of the rule's keywords. The second is an optimisation
 //! and must never change what is found, so it is used only when two facts
-//! are proven from the regex itself ([`keyword_reach`]):
+//! are proven from the regex itself ([`reach::keyword_reach`]):
 //!
 //! 1. every match contains one of the rule's keywords, compared ASCII
 //!    case-insensitively as the prefilter compares them, and
@@ -31,13 +31,38 @@ use std::sync::OnceLock;
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_automata::{Input, MatchKind, PatternID};
-use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::hir::Hir;
 
-/// One content rule's regex: parsed and analysed when the rule is first
-/// triggered, compiled only when a region near new lines needs searching
-/// (compiling a large regex costs far more than parsing it).
+use super::reach;
+pub use super::reach::{Reach, Side};
+
+/// Each built-in rule's id, regex, keywords and keyword reach, worked out
+/// by the build script with [`reach`]'s analysis; sorted by id.
+static BUILTIN_REACH: &[(&str, &str, &[&str], Option<Reach>)] =
+    &include!(concat!(env!("OUT_DIR"), "/builtin_reach.rs"));
+
+/// The reach the build script worked out for built-in rule `id`, if the
+/// rule still has the regex and keywords it was built with (a config may
+/// replace a built-in rule's).
+fn builtin_reach(id: &str, pattern: &str, keywords: &[String]) -> Option<Option<Reach>> {
+    let at = BUILTIN_REACH
+        .binary_search_by(|(built_id, ..)| (*built_id).cmp(id))
+        .ok()?;
+    let (_, built_pattern, built_keywords, reach) = BUILTIN_REACH[at];
+    (built_pattern == pattern
+        && built_keywords
+            .iter()
+            .copied()
+            .eq(keywords.iter().map(String::as_str)))
+    .then_some(reach)
+}
+
+/// One content rule's regex: its keyword reach known when the rule is
+/// first triggered (worked out at build time for built-in rules, analysed
+/// then for others), parsed and compiled only when a region near new lines
+/// needs searching (compiling a large regex costs far more than the rest).
 pub struct RuleRegex {
-    hir: Hir,
+    pattern: String,
     /// The capture group holding the secret, if the rule names it.
     secret_group: Option<usize>,
     /// When set, matches lie this close to a keyword occurrence (see the
@@ -53,13 +78,8 @@ pub struct RuleRegex {
 /// of a Windows line ending, so it never becomes part of a secret. Errors
 /// read like the `regex` crate's.
 pub fn compile(pattern: &str) -> Result<Regex, String> {
-    let hir = parse(pattern)?;
+    let hir = reach::parse(pattern)?;
     build(&hir)
-}
-
-fn parse(pattern: &str) -> Result<Hir, String> {
-    let config = syntax::Config::new().unicode(false).utf8(false).crlf(true);
-    syntax::parse_with(pattern, &config).map_err(|err| err.to_string())
 }
 
 fn build(hir: &Hir) -> Result<Regex, String> {
@@ -71,7 +91,8 @@ fn build(hir: &Hir) -> Result<Regex, String> {
         // Searching keyword regions needs few states, and on a 128 MB commit
         // 16 MB instead of the regex crate's 2 MB saved under 3% of the time
         // but more than doubled peak memory.
-        .hybrid_cache_capacity(2 * 1024 * 1024);
+        .hybrid_cache_capacity(2 * 1024 * 1024)
+        .onepass(false);
     meta::Builder::new()
         .configure(config)
         .build_from_hir(hir)
@@ -117,20 +138,23 @@ pub fn captures_len(regex: &Regex) -> usize {
 }
 
 impl RuleRegex {
-    /// `keywords` are the rule's keywords as the prefilter knows them.
+    /// `keywords` are the rule's keywords as the prefilter knows them. A
+    /// built-in rule (`id`, with the regex and keywords it was built with)
+    /// takes its reach from the build script; any other rule's regex is
+    /// parsed and analysed now, so an invalid one fails here.
     pub fn new(
+        id: &str,
         pattern: &str,
         keywords: &[String],
         secret_group: Option<usize>,
     ) -> Result<Self, String> {
-        let hir = parse(pattern)?;
-        let lowered: Vec<Vec<u8>> = keywords
-            .iter()
-            .map(|k| k.to_ascii_lowercase().into_bytes())
-            .collect();
+        let keyword_reach = match builtin_reach(id, pattern, keywords) {
+            Some(known) => known,
+            None => reach::reach_of_rule(pattern, keywords)?,
+        };
         Ok(RuleRegex {
-            keyword_reach: keyword_reach(&hir, &lowered),
-            hir,
+            pattern: pattern.to_string(),
+            keyword_reach,
             secret_group,
             compiled: OnceLock::new(),
         })
@@ -140,7 +164,7 @@ impl RuleRegex {
     /// group, else `secret`, else the first group, else the whole match.
     fn compiled(&self) -> Result<&(Regex, usize), String> {
         let compiled = self.compiled.get_or_init(|| {
-            let regex = build(&self.hir)?;
+            let regex = compile(&self.pattern)?;
             let group = self
                 .secret_group
                 .or_else(|| regex.group_info().to_index(PatternID::ZERO, "secret"))
@@ -180,17 +204,32 @@ impl RuleRegex {
     }
 }
 
-/// The regions to search for a rule with the given reach: the windows
-/// around each keyword occurrence, clipped to the blob, sorted, and merged
-/// where they overlap or touch.
+/// The regions of `content` to search for a rule with the given reach: the
+/// windows around each keyword occurrence, clipped to the blob and to the
+/// keyword's line where the reach says so, sorted, and merged where they
+/// overlap or touch.
 pub fn regions_around(
     occurrences: impl IntoIterator<Item = Range<usize>>,
     reach: Reach,
-    len: usize,
+    content: &[u8],
 ) -> Vec<Range<usize>> {
+    let len = content.len();
+    let mut occurrences: Vec<Range<usize>> = occurrences.into_iter().collect();
+    occurrences.sort_unstable_by_key(|k| k.start);
+    let mut lines = LineBounds::new(content);
     let mut windows: Vec<Range<usize>> = occurrences
         .into_iter()
-        .map(|k| k.end.saturating_sub(reach.before)..k.start.saturating_add(reach.after).min(len))
+        .map(|k| {
+            let mut start = reach.before.bytes.map_or(0, |b| k.end.saturating_sub(b));
+            if let Some(beyond) = reach.before.beyond_line {
+                start = start.max(lines.start_before(k.start).saturating_sub(beyond));
+            }
+            let mut end = reach.after.bytes.map_or(len, |b| k.start.saturating_add(b));
+            if let Some(beyond) = reach.after.beyond_line {
+                end = end.min(lines.break_after(k.end).saturating_add(beyond));
+            }
+            start..end.min(len)
+        })
         .collect();
     windows.sort_unstable_by_key(|w| w.start);
     let mut regions: Vec<Range<usize>> = Vec::with_capacity(windows.len());
@@ -203,331 +242,146 @@ pub fn regions_around(
     regions
 }
 
-/// The most strings a regex fragment may stand for before the analysis gives
-/// up on enumerating them.
-const MAX_STRINGS: usize = 64;
-/// The most distinct (lower-cased) bytes a class may hold to be enumerated.
-const MAX_CLASS_BYTES: usize = 16;
-
-/// How far a match can extend around the keyword occurrence it contains:
-/// a match holding the occurrence `k` starts at or after `k.end - before`
-/// and ends at or before `k.start + after`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Reach {
-    pub before: usize,
-    pub after: usize,
+/// Finds line bounds around keyword occurrences taken in order of their
+/// starts, remembering what it searched: on a minified file's one long line
+/// with thousands of occurrences, searching from each afresh would cost the
+/// line's length every time.
+struct LineBounds<'a> {
+    content: &'a [u8],
+    /// Where the last [`LineBounds::start_before`] search ended.
+    searched_to: usize,
+    /// The start of the line holding `searched_to`.
+    line_start: usize,
+    /// The last [`LineBounds::break_after`] answer: `(from, at)` says the
+    /// first line break at or after any position in `from..=at` is at `at`
+    /// (the content's length if there is none).
+    next_break: Option<(usize, usize)>,
 }
 
-impl Reach {
-    /// A fragment at most `len` bytes long that contains the keyword.
-    fn within(len: usize) -> Reach {
-        Reach {
-            before: len,
-            after: len,
+impl<'a> LineBounds<'a> {
+    fn new(content: &'a [u8]) -> Self {
+        LineBounds {
+            content,
+            searched_to: 0,
+            line_start: 0,
+            next_break: None,
         }
     }
 
-    fn width(self) -> usize {
-        self.before.saturating_add(self.after)
+    /// The start of the line holding `at`; `at` never decreases between
+    /// calls.
+    fn start_before(&mut self, at: usize) -> usize {
+        if at < self.searched_to {
+            // Not in order after all: start over rather than answer wrong.
+            self.searched_to = 0;
+            self.line_start = 0;
+        }
+        let from = self.searched_to;
+        if let Some(i) = memchr::memrchr(b'\n', &self.content[from..at]) {
+            self.line_start = from + i + 1;
+        }
+        self.searched_to = at;
+        self.line_start
     }
 
-    /// `self` with up to `before` and `after` more bytes matched around it.
-    fn widened(self, before: usize, after: usize) -> Reach {
-        Reach {
-            before: self.before.saturating_add(before),
-            after: self.after.saturating_add(after),
+    /// The first line break at or after `at`, or the content's length.
+    fn break_after(&mut self, at: usize) -> usize {
+        if let Some((from, found)) = self.next_break
+            && (from..=found).contains(&at)
+        {
+            return found;
         }
+        let found =
+            memchr::memchr(b'\n', &self.content[at..]).map_or(self.content.len(), |i| at + i);
+        self.next_break = Some((at, found));
+        found
     }
-}
-
-/// `Some` when every match of `hir` contains one of `keywords` (already
-/// lower-cased) and the match's extent around it is bounded; `None` when
-/// that cannot be proven. Sound but incomplete: `None` only costs speed.
-pub fn keyword_reach(hir: &Hir, keywords: &[Vec<u8>]) -> Option<Reach> {
-    if keywords.is_empty() || keywords.iter().any(|k| k.is_empty()) {
-        return None;
-    }
-    reach_of(hir, keywords)
-}
-
-/// The strings analysed are a few bytes long: a plain window comparison
-/// beats setting up a substring searcher for each.
-fn contains_keyword(text: &[u8], keywords: &[Vec<u8>]) -> bool {
-    keywords
-        .iter()
-        .any(|k| text.windows(k.len()).any(|window| window == k.as_slice()))
-}
-
-fn max_len(hir: &Hir) -> Option<usize> {
-    hir.properties().maximum_len()
-}
-
-fn max_len_of_all(items: &[Hir]) -> Option<usize> {
-    items
-        .iter()
-        .try_fold(0usize, |sum, item| Some(sum.saturating_add(max_len(item)?)))
-}
-
-/// What the analysis learns about one regex fragment.
-struct Analysis {
-    /// Every string the fragment matches, lower-cased, if there are few.
-    strings: Option<Vec<Vec<u8>>>,
-    /// The tightest proven reach of its matches around a keyword.
-    reach: Option<Reach>,
-}
-
-/// Analyses `hir` bottom-up, each fragment once.
-fn reach_of(hir: &Hir, keywords: &[Vec<u8>]) -> Option<Reach> {
-    analyse(hir, keywords).reach
-}
-
-fn analyse(hir: &Hir, keywords: &[Vec<u8>]) -> Analysis {
-    let (strings, structural) = match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => (Some(vec![Vec::new()]), None),
-        HirKind::Literal(literal) => (Some(vec![literal.0.to_ascii_lowercase()]), None),
-        HirKind::Class(class) => (
-            class_bytes(class).map(|bytes| bytes.into_iter().map(|b| vec![b]).collect()),
-            None,
-        ),
-        HirKind::Capture(capture) => {
-            let sub = analyse(&capture.sub, keywords);
-            (sub.strings, sub.reach)
-        }
-        HirKind::Repetition(rep) => {
-            let sub = analyse(&rep.sub, keywords);
-            let strings = match (&sub.strings, rep.max) {
-                (Some(strings), Some(max)) => repeat(strings, rep.min, max),
-                _ => None,
-            };
-            // Every copy holds a keyword; rely on the first one, which the
-            // remaining copies can only follow.
-            let reach = match (sub.reach, rep.max, max_len(&rep.sub)) {
-                (Some(first), Some(max), Some(len)) if rep.min >= 1 => (max as usize - 1)
-                    .checked_mul(len)
-                    .map(|rest| first.widened(0, rest)),
-                _ => None,
-            };
-            (strings, reach)
-        }
-        HirKind::Alternation(branches) => {
-            let parts: Vec<Analysis> = branches.iter().map(|b| analyse(b, keywords)).collect();
-            let strings = parts
-                .iter()
-                .try_fold(Vec::new(), |mut all, part| {
-                    all.extend(part.strings.as_ref()?.iter().cloned());
-                    Some(all)
-                })
-                .and_then(dedup);
-            let reach = parts.iter().try_fold(
-                Reach {
-                    before: 0,
-                    after: 0,
-                },
-                |acc, part| {
-                    let r = part.reach?;
-                    Some(Reach {
-                        before: acc.before.max(r.before),
-                        after: acc.after.max(r.after),
-                    })
-                },
-            );
-            (strings, reach)
-        }
-        HirKind::Concat(items) => {
-            let parts: Vec<Analysis> = items.iter().map(|i| analyse(i, keywords)).collect();
-            let strings = parts.iter().try_fold(vec![Vec::new()], |product, part| {
-                concatenate(&product, part.strings.as_ref()?)
-            });
-            (strings, concat_reach(items, &parts, keywords))
-        }
-    };
-    let enumerated = strings
-        .as_ref()
-        .filter(|strings| strings.iter().all(|s| contains_keyword(s, keywords)))
-        .and_then(|_| max_len(hir))
-        .map(Reach::within);
-    Analysis {
-        strings,
-        reach: tightest(structural, enumerated),
-    }
-}
-
-fn tightest(a: Option<Reach>, b: Option<Reach>) -> Option<Reach> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(if b.width() < a.width() { b } else { a }),
-        (a, b) => a.or(b),
-    }
-}
-
-/// A concatenation holds a keyword if one item does, or if a run of
-/// consecutive items can only spell strings that contain one (as
-/// `(?i)api[_.-]?key` does: one-byte classes with an optional separator).
-/// The items before and after it widen the reach by their longest length.
-fn concat_reach(items: &[Hir], parts: &[Analysis], keywords: &[Vec<u8>]) -> Option<Reach> {
-    let around = |start: usize, end: usize, inner: Reach| {
-        Some(inner.widened(
-            max_len_of_all(&items[..start])?,
-            max_len_of_all(&items[end..])?,
-        ))
-    };
-    let mut best = None;
-    for (i, part) in parts.iter().enumerate() {
-        if let Some(inner) = part.reach {
-            best = tightest(best, around(i, i + 1, inner));
-        }
-    }
-    for start in 0..parts.len() {
-        let mut product: Vec<Vec<u8>> = vec![Vec::new()];
-        for (offset, part) in parts[start..].iter().enumerate() {
-            let Some(next) = part
-                .strings
-                .as_ref()
-                .and_then(|strings| concatenate(&product, strings))
-            else {
-                break;
-            };
-            product = next;
-            if product.iter().all(|s| contains_keyword(s, keywords)) {
-                let end = start + offset + 1;
-                let longest = product.iter().map(Vec::len).max().unwrap_or(0);
-                best = tightest(best, around(start, end, Reach::within(longest)));
-                break;
-            }
-        }
-    }
-    best
-}
-
-/// `strings` repeated `min` to `max` times, if that stays small.
-fn repeat(strings: &[Vec<u8>], min: u32, max: u32) -> Option<Vec<Vec<u8>>> {
-    if max as usize > MAX_STRINGS {
-        return None;
-    }
-    let mut all: Vec<Vec<u8>> = Vec::new();
-    let mut power: Vec<Vec<u8>> = vec![Vec::new()];
-    for count in 0..=max {
-        if count >= min {
-            all.extend(power.iter().cloned());
-            if all.len() > MAX_STRINGS {
-                return None;
-            }
-        }
-        if count < max {
-            power = concatenate(&power, strings)?;
-        }
-    }
-    dedup(all)
-}
-
-/// The lower-cased bytes of a small class that matches single ASCII or
-/// raw bytes only.
-fn class_bytes(class: &Class) -> Option<Vec<u8>> {
-    let mut bytes: Vec<u8> = Vec::new();
-    let mut add = |start: u32, end: u32| -> Option<()> {
-        // Lower-casing at most halves the count: give up early on big classes.
-        if bytes.len() + (end - start) as usize >= 2 * MAX_CLASS_BYTES {
-            return None;
-        }
-        for b in start..=end {
-            bytes.push((b as u8).to_ascii_lowercase());
-        }
-        Some(())
-    };
-    match class {
-        Class::Bytes(class) => {
-            for range in class.ranges() {
-                add(u32::from(range.start()), u32::from(range.end()))?;
-            }
-        }
-        Class::Unicode(class) => {
-            for range in class.ranges() {
-                // A non-ASCII character is several bytes, and Unicode case
-                // folding (KELVIN SIGN for `k`) is not what the prefilter does.
-                if !range.end().is_ascii() {
-                    return None;
-                }
-                add(u32::from(range.start()), u32::from(range.end()))?;
-            }
-        }
-    }
-    bytes.sort_unstable();
-    bytes.dedup();
-    (bytes.len() <= MAX_CLASS_BYTES).then_some(bytes)
-}
-
-fn concatenate(left: &[Vec<u8>], right: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
-    if left.len().saturating_mul(right.len()) > MAX_STRINGS {
-        return None;
-    }
-    let mut out = Vec::with_capacity(left.len() * right.len());
-    for l in left {
-        for r in right {
-            let mut s = l.clone();
-            s.extend_from_slice(r);
-            out.push(s);
-        }
-    }
-    dedup(out)
-}
-
-fn dedup(mut strings: Vec<Vec<u8>>) -> Option<Vec<Vec<u8>>> {
-    strings.sort_unstable();
-    strings.dedup();
-    (strings.len() <= MAX_STRINGS).then_some(strings)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn reach(pattern: &str, keywords: &[&str]) -> Option<Reach> {
-        let keywords: Vec<Vec<u8>> = keywords.iter().map(|k| k.as_bytes().to_vec()).collect();
-        keyword_reach(&parse(pattern).unwrap(), &keywords)
+    /// The build script's reach for each built-in rule is what the analysis
+    /// gives at run time, and every built-in content rule has one.
+    #[test]
+    fn built_in_reaches_are_the_analysis_of_each_rule() {
+        let specs = crate::rules::builtin_rules().unwrap();
+        let content_rules: Vec<_> = specs.iter().filter(|s| s.regex.is_some()).collect();
+        assert_eq!(BUILTIN_REACH.len(), content_rules.len());
+        for spec in content_rules {
+            let pattern = spec.regex.as_ref().unwrap().get_ref();
+            assert_eq!(
+                builtin_reach(spec.id(), pattern, &spec.keywords),
+                Some(reach::reach_of_rule(pattern, &spec.keywords).unwrap()),
+                "{}",
+                spec.id()
+            );
+        }
+        // A config that changes a built-in rule's regex or keywords gets its
+        // own analysis.
+        let spec = specs.iter().find(|s| s.regex.is_some()).unwrap();
+        let pattern = spec.regex.as_ref().unwrap().get_ref();
+        assert_eq!(builtin_reach(spec.id(), "changed", &spec.keywords), None);
+        assert_eq!(builtin_reach(spec.id(), pattern, &["other".into()]), None);
+        assert_eq!(builtin_reach("no-such-rule", pattern, &spec.keywords), None);
     }
 
-    #[test]
-    fn a_keyword_inside_every_match_is_proven() {
-        let reach_of = |before, after| Some(Reach { before, after });
-        assert_eq!(
-            reach(r"\b(ghp_[A-Za-z0-9]{36})\b", &["ghp_"]),
-            reach_of(4, 40)
-        );
-        assert_eq!(
-            reach(
-                r"(?i)api[_.-]?key=(\w{8})",
-                &["apikey", "api_key", "api-key", "api.key"]
+    /// Whole-blob and region searches agree for rules bounded by bytes, by
+    /// the keyword's line, or by one byte past it, on text made of the
+    /// rules' own pieces and line breaks.
+    mod line_bounded {
+        use super::*;
+        use proptest::prelude::*;
+
+        const RULES: [(&str, &[&str]); 4] = [
+            (r"(?i)key=([a-z0-9]{4,})", &["key"]),
+            (
+                r"(?i)([a-z]*)key[ ]{0,2}=([a-z0-9]+)(?:[^a-z0-9]|$)",
+                &["key"],
             ),
-            reach_of(7, 16)
-        );
-        // The keyword at the end: the part before it widens `before` only.
-        assert_eq!(reach(r"[a-z]{0,30}_(?:token)", &["token"]), reach_of(36, 6));
-        assert_eq!(reach(r"(?:x_token){1,3}", &["token"]), reach_of(7, 21));
-        assert!(reach(r"(?i)passw(?:or)?d\s{0,3}=\s{0,3}(\w{8,20})", &["passw"]).is_some());
-        // Every branch of an alternation needs its own keyword.
-        assert!(reach(r"(?:AKIA|ASIA)[A-Z2-7]{16}", &["akia", "asia"]).is_some());
-        assert!(reach(r"(?:AKIA|ABIA)[A-Z2-7]{16}", &["akia"]).is_none());
-        // The generic assignment shape: keyword after a bounded identifier.
-        assert!(
-            reach(
-                r#"(?i)(?:^|[^A-Za-z0-9])[A-Za-z0-9_.-]{0,30}(?:api[_.-]?key|secret|token|passw(?:or)?d)[A-Za-z0-9_.-]{0,20}\s{0,5}=\s{0,5}["']([A-Za-z0-9]{12,128})["']"#,
-                &["key", "secret", "token", "passw"],
-            )
-            .is_some()
-        );
-    }
+            (r"(?i)(?:tok|key)_([a-z0-9]{2,})\b", &["tok_", "key_"]),
+            (r"(?i)[a-z]{0,3}\s?key\s?([0-9]{2,5})", &["key"]),
+        ];
 
-    #[test]
-    fn unprovable_rules_fall_back_to_the_whole_blob() {
-        // The keyword is context the match does not include.
-        assert!(reach(r"\b([a-f0-9]{32})\b", &["heroku"]).is_none());
-        // Optional keyword.
-        assert!(reach(r"(?:token)?([a-f0-9]{32})", &["token"]).is_none());
-        // Unbounded length.
-        assert!(reach(r"-----BEGIN[\s\S]+?-----END", &["-----begin"]).is_none());
-        // Unicode case folding matches what the ASCII prefilter would not.
-        assert!(reach(r"(?iu)key=\w{4}", &["key"]).is_none());
-        assert!(reach(r"key", &[]).is_none());
-        assert!(reach(r"key", &[""]).is_none());
+        fn piece() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(vec![
+                "key", "KEY", "=", "_", "tok", "a", "b9", "z", "0", " ", "\n", "\r\n", "\"",
+            ])
+        }
+
+        fn matches(
+            rule: &RuleRegex,
+            content: &[u8],
+            regions: Option<&[Range<usize>]>,
+        ) -> Vec<(Range<usize>, Range<usize>)> {
+            let mut found = Vec::new();
+            rule.for_each_secret(content, regions, |s, w| found.push((s, w)))
+                .unwrap();
+            found
+        }
+
+        proptest! {
+            #[test]
+            fn region_search_equals_whole_blob_search(
+                pieces in prop::collection::vec(piece(), 0..80),
+                which in 0..RULES.len(),
+            ) {
+                let (pattern, keywords) = RULES[which];
+                let keywords: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
+                let rule = RuleRegex::new("test", pattern, &keywords, None).unwrap();
+                let reach = rule.keyword_reach().expect("each test rule is bounded");
+                let content = pieces.concat().into_bytes();
+                let lowered = content.to_ascii_lowercase();
+                let occurrences = keywords.iter().flat_map(|k| {
+                    memchr::memmem::find_iter(&lowered, k.as_bytes())
+                        .map(move |start| start..start + k.len())
+                        .collect::<Vec<_>>()
+                });
+                let regions = regions_around(occurrences, reach, &content);
+                prop_assert_eq!(matches(&rule, &content, None), matches(&rule, &content, Some(&regions)));
+            }
+        }
     }
 
     /// Every match the whole-blob search finds, the region search finds, in
@@ -536,7 +390,8 @@ mod tests {
     fn region_search_finds_exactly_the_whole_blob_matches() {
         let pattern =
             r#"(?i)[a-z_]{0,8}(?:secret|token)[a-z_]{0,4}\s{0,3}=\s{0,3}"([^"\n]{4,16})""#;
-        let rule = RuleRegex::new(pattern, &["secret".into(), "token".into()], None).unwrap();
+        let rule =
+            RuleRegex::new("test", pattern, &["secret".into(), "token".into()], None).unwrap();
         let reach = rule.keyword_reach().unwrap();
         let mut text = String::new();
         for i in 0..400 {
@@ -561,7 +416,7 @@ mod tests {
                     .map(|start| start..start + keyword.len()),
             );
         }
-        let regions = regions_around(occurrences, reach, content.len());
+        let regions = regions_around(occurrences, reach, content);
         let mut in_regions = Vec::new();
         rule.for_each_secret(content, Some(&regions), |s, w| in_regions.push((s, w)))
             .unwrap();

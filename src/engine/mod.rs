@@ -38,11 +38,11 @@ pub mod filters;
 pub mod ignored;
 pub mod matcher;
 pub mod prefilter;
+pub mod reach;
 pub mod rule;
 pub mod validate;
 
 use std::ops::Range;
-use std::sync::OnceLock;
 
 use anyhow::{Result, anyhow, bail};
 
@@ -174,7 +174,9 @@ pub struct Engine {
     /// The file-name rules, in rule order, and one regex over all their
     /// `path` patterns (pattern `i` is rule `file_name_rules[i]`'s).
     file_name_rules: Vec<usize>,
-    file_names: OnceLock<Result<MetaRegex, String>>,
+    /// Built with the engine; an invalid pattern is reported when a scan
+    /// first needs it.
+    file_names: Result<MetaRegex, String>,
 }
 
 impl Engine {
@@ -209,10 +211,27 @@ impl Engine {
                 prefilter_keywords[i] = empty;
             }
         }
-        let prefilter = Prefilter::new(&prefilter_keywords)?;
-        let file_name_rules = (0..rules.len())
+        let file_name_rules: Vec<usize> = (0..rules.len())
             .filter(|&i| rules[i].spec.is_path_only())
             .collect();
+        // The two automata every scan needs take about as long as each
+        // other to build: build them side by side where a core is free.
+        let (prefilter, file_names) = std::thread::scope(|scope| {
+            let file_names = || file_names::file_name_regex(&rules, &file_name_rules);
+            let beside = match file_name_rules.is_empty() {
+                true => None,
+                false => std::thread::Builder::new()
+                    .spawn_scoped(scope, file_names)
+                    .ok(),
+            };
+            let prefilter = Prefilter::new(&prefilter_keywords);
+            let file_names = match beside {
+                Some(thread) => thread.join().expect("building a regex does not panic"),
+                None => file_names(),
+            };
+            (prefilter, file_names)
+        });
+        let prefilter = prefilter?;
         Ok(Engine {
             rules,
             prefilter,
@@ -223,7 +242,7 @@ impl Engine {
             config_warning_details: Vec::new(),
             whole_blobs_only: false,
             file_name_rules,
-            file_names: OnceLock::new(),
+            file_names,
         })
     }
 
@@ -384,15 +403,12 @@ impl Engine {
             if rule.spec.regex.is_none() {
                 continue;
             }
-            if !rule.applies_to(path_text.as_bytes())? {
-                continue;
-            }
             let regex = rule.regex()?;
             let reach = regex.keyword_reach().filter(|_| !self.whole_blobs_only);
             let regions = match reach {
                 Some(reach) => {
                     let around = self.prefilter.occurrences_of(&keywords, rule_index);
-                    let regions = matcher::regions_around(around, reach, content.len());
+                    let regions = matcher::regions_around(around, reach, content);
                     let regions = near_new_lines(regions, &input.added, lines);
                     if regions.is_empty() {
                         continue;
@@ -401,6 +417,11 @@ impl Engine {
                 }
                 None => None,
             };
+            // After the regions: most triggered rules have none near new
+            // lines, and then their path regexes need not be compiled.
+            if !rule.applies_to(path_text.as_bytes())? {
+                continue;
+            }
             regex
                 .for_each_secret(content, regions.as_deref(), |mut secret, whole| {
                     // A pattern like `[^"]+` can still run into the `\r` of
@@ -531,11 +552,9 @@ mod tests {
         );
         let rule = engine.rules[0].regex().unwrap();
         assert_eq!(
-            rule.keyword_reach(),
-            Some(matcher::Reach {
-                before: 6,
-                after: 39
-            }),
+            rule.keyword_reach()
+                .map(|r| (r.before.bytes, r.after.bytes)),
+            Some((Some(6), Some(39))),
             "the rule runs around keywords"
         );
         let text = "x = 1\nSECRET =\n    \"q8Fz2LmX0pRt7WvNc3Yb\"\ny = 2\n";

@@ -103,6 +103,7 @@ impl CompiledRule {
         let compiled = self.regex.get_or_init(|| {
             let pattern = self.spec.regex.as_ref().expect("content rule has a regex");
             RuleRegex::new(
+                self.spec.id(),
                 pattern.get_ref(),
                 &self.spec.keywords,
                 self.spec.secret_group,

@@ -10,6 +10,9 @@
 //!   here.
 //! - `builtin_files.rs`: each file's name and text, for the checks that need
 //!   the examples (`leakgate rules check`, tests) and for verification.
+//! - `builtin_reach.rs`: each content rule's id, regex, keywords and keyword
+//!   reach (`src/engine/reach.rs`, included below). The analysis of one
+//!   large generic rule cost more than the rest of a small commit's scan.
 //!
 //! Files are read in name order and rules in the order written, so the rule
 //! order is the same on every build.
@@ -19,6 +22,10 @@ use std::path::{Path, PathBuf};
 #[path = "spec.rs"]
 #[allow(dead_code)] // the build script needs only the parser and `ToRust`
 mod spec;
+
+#[path = "../engine/reach.rs"]
+#[allow(dead_code)] // the build script needs only `reach_of_rule`
+mod reach;
 
 use spec::{RuleFile, ToRust};
 
@@ -39,12 +46,19 @@ fn main() {
     files.sort();
     let mut rules_code = String::from("vec![\n");
     let mut files_code = String::from("&[\n");
+    let mut reaches: Vec<(String, String)> = Vec::new();
     for path in &files {
         println!("cargo::rerun-if-changed={}", path.display());
         let name = format!("{RULES_DIR}/{}", file_name(path));
         let text = std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{name}: {err}"));
         let file: RuleFile = toml::from_str(&text).unwrap_or_else(|err| panic!("{name}: {err}"));
         for rule in file.rules {
+            if let Some(regex) = &rule.regex {
+                reaches.push((
+                    rule.id.get_ref().clone(),
+                    reach_code(&rule, regex.get_ref()),
+                ));
+            }
             rules_code.push_str("    ");
             rule.to_rust(&mut rules_code);
             rules_code.push_str(",\n");
@@ -59,6 +73,26 @@ fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out.join("builtin_rules.rs"), rules_code).expect("OUT_DIR is writable");
     std::fs::write(out.join("builtin_files.rs"), files_code).expect("OUT_DIR is writable");
+    reaches.sort();
+    let mut reach_code = String::from("[\n");
+    for (_, code) in reaches {
+        reach_code.push_str(&code);
+    }
+    reach_code.push_str("]\n");
+    std::fs::write(out.join("builtin_reach.rs"), reach_code).expect("OUT_DIR is writable");
+}
+
+/// One row of `builtin_reach.rs`: `(id, regex, keywords, reach),`.
+fn reach_code(rule: &spec::RuleSpec, pattern: &str) -> String {
+    let id = rule.id.get_ref();
+    let reach = reach::reach_of_rule(pattern, &rule.keywords)
+        .unwrap_or_else(|err| panic!("rule {id} has an invalid regex: {err}"));
+    // `{:?}` of a reach is the Rust that constructs it.
+    let reach = format!("{reach:?}");
+    format!(
+        "    ({id:?}, {pattern:?}, &{:?}, {reach}),\n",
+        rule.keywords
+    )
 }
 
 fn file_name(path: &Path) -> String {
