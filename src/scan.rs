@@ -192,11 +192,17 @@ pub const TOP_FILES: [&str; 4] = [
 /// the built-in rules alone, right for every repository without a config)
 /// and finds the configuring files in HEAD's tree.
 fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, Option<Baseline>)> {
-    let (repo, pathspecs, pending) = if only.is_empty() {
+    let given = match &request.config {
+        Some(path) => Some(LoadedConfig::load(path)?),
+        None => None,
+    };
+    let (repo, pathspecs, pending, early_engine) = if only.is_empty() {
         // The hook's case: git lists the changes while git says where the
-        // repository is.
+        // repository is, and meanwhile the engine is built.
         let early = staged::start_against_head()?;
-        let repo = Repo::discover()?;
+        let pending_repo = Repo::start_discovery()?;
+        let early_engine = Engine::from_config(given.as_ref());
+        let repo = pending_repo.wait()?;
         let pending = match repo.head() {
             Some(_) => early,
             None => {
@@ -204,12 +210,13 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
                 staged::start(&repo, &[])?
             }
         };
-        (repo, Vec::new(), pending)
+        (repo, Vec::new(), pending, early_engine)
     } else {
         let repo = Repo::discover()?;
         let pathspecs = staged::index_paths(&repo, only)?;
         let pending = staged::start(&repo, &pathspecs)?;
-        (repo, pathspecs, pending)
+        let early_engine = Engine::from_config(given.as_ref());
+        (repo, pathspecs, pending, early_engine)
     };
     let pending_unchanged = match pathspecs.is_empty() {
         true => None,
@@ -223,14 +230,6 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
             Some(staged::start(&repo, &names)?)
         }
     };
-    let given = match &request.config {
-        Some(path) => Some(LoadedConfig::load(path)?),
-        None => None,
-    };
-    let early_engine = Engine::from_config(given.as_ref());
-    if let Ok(engine) = &early_engine {
-        engine.warm_up();
-    }
     let head = staged::head_files(&repo, &TOP_FILES)?;
     let diff = pending.wait()?;
     let top_diff = pending_top.map(|p| p.wait()).transpose()?;

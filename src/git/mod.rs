@@ -113,26 +113,52 @@ pub struct Repo {
     objects: ObjectStore,
 }
 
+/// The two shapes of the `rev-parse` that finds the repository: the
+/// fixed-format answers first, the paths last.
+const DISCOVER_FIXED: [&str; 3] = ["rev-parse", "--show-object-format", "--is-bare-repository"];
+const DISCOVER_PATHS: [&str; 4] = ["--absolute-git-dir", "--git-path", "objects", "--show-cdup"];
+const CANNOT_DISCOVER: &str =
+    "cannot run git (leakgate asks git where the repository is; is git on PATH?)";
+
+/// A [`Repo::discover`] under way: git is answering while the caller does
+/// other work.
+pub struct PendingRepo {
+    with_head: std::process::Child,
+}
+
+impl PendingRepo {
+    /// Waits for git's answer and opens the object store.
+    pub fn wait(self) -> Result<Repo> {
+        let with_head = self.with_head.wait_with_output().context(CANNOT_DISCOVER)?;
+        Repo::from_rev_parse(with_head)
+    }
+}
+
 impl Repo {
     /// Asks git where the repository is, as a hook or a user's shell sees
     /// it (`GIT_DIR`, `GIT_WORK_TREE`, `GIT_OBJECT_DIRECTORY`, discovery).
     pub fn discover() -> Result<Self> {
+        Repo::start_discovery()?.wait()
+    }
+
+    /// Starts [`Repo::discover`]'s git process and returns without waiting.
+    pub fn start_discovery() -> Result<PendingRepo> {
         // One git process answers everything, HEAD included; only before
-        // the first commit (HEAD unborn) does it take a second. The
-        // fixed-format answers come first, the paths last.
-        const FIXED: [&str; 3] = ["rev-parse", "--show-object-format", "--is-bare-repository"];
-        const PATHS: [&str; 4] = ["--absolute-git-dir", "--git-path", "objects", "--show-cdup"];
-        let cannot_run =
-            "cannot run git (leakgate asks git where the repository is; is git on PATH?)";
-        let with_head = command(&[&FIXED[..], &["HEAD^{commit}"], &PATHS[..]].concat())
-            .output()
-            .context(cannot_run)?;
+        // the first commit (HEAD unborn) does it take a second.
+        let with_head =
+            command(&[&DISCOVER_FIXED[..], &["HEAD^{commit}"], &DISCOVER_PATHS[..]].concat())
+                .spawn()
+                .context(CANNOT_DISCOVER)?;
+        Ok(PendingRepo { with_head })
+    }
+
+    fn from_rev_parse(with_head: std::process::Output) -> Result<Self> {
         let (output, has_head) = match with_head.status.success() {
             true => (with_head, true),
             false => (
-                command(&[&FIXED[..], &PATHS[..]].concat())
+                command(&[&DISCOVER_FIXED[..], &DISCOVER_PATHS[..]].concat())
                     .output()
-                    .context(cannot_run)?,
+                    .context(CANNOT_DISCOVER)?,
                 false,
             ),
         };
