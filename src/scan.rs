@@ -265,8 +265,13 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
             .any(|name| top.diff.index_entry(name) != staged::IndexEntry::AsInHead);
     let jobs_again = config_changed.then(|| jobs.clone());
     let new_paths = diff.new_paths();
-    let mut jobs = jobs;
-    jobs.extend(pipeline::file_names_job(&new_paths, None));
+    // The names go first: one job over every new path is the largest piece
+    // of work in a commit that adds a tree, and the last job taken runs
+    // alone while the other threads have nothing left.
+    let jobs: Vec<pipeline::Job> = pipeline::file_names_job(&new_paths, None)
+        .into_iter()
+        .chain(jobs)
+        .collect();
     let scanned = pipeline::scan(repo.objects(), &engine, jobs, &Progress::hidden())?;
     let mut collector = Collector::new(&engine);
     for mut blob in scanned.into_iter().flatten() {
