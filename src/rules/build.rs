@@ -10,6 +10,8 @@
 //!   here.
 //! - `builtin_files.rs`: each file's name and text, for the checks that need
 //!   the examples (`leakgate rules check`, tests) and for verification.
+//! - `builtin_keywords.rs`: the keyword automaton over every built-in
+//!   content rule's keywords, as tables (see `keyword_table`).
 //! - `builtin_reach.rs`: each content rule's id, regex, keywords and keyword
 //!   reach (`src/engine/reach.rs`, included below). The analysis of one
 //!   large generic rule cost more than the rest of a small commit's scan.
@@ -47,6 +49,7 @@ fn main() {
     let mut rules_code = String::from("vec![\n");
     let mut files_code = String::from("&[\n");
     let mut reaches: Vec<(String, String)> = Vec::new();
+    let mut keywords: Vec<String> = Vec::new();
     for path in &files {
         println!("cargo::rerun-if-changed={}", path.display());
         let name = format!("{RULES_DIR}/{}", file_name(path));
@@ -54,6 +57,7 @@ fn main() {
         let file: RuleFile = toml::from_str(&text).unwrap_or_else(|err| panic!("{name}: {err}"));
         for rule in file.rules {
             if let Some(regex) = &rule.regex {
+                keywords.extend(rule.keywords.iter().map(|k| k.to_ascii_lowercase()));
                 reaches.push((
                     rule.id.get_ref().clone(),
                     reach_code(&rule, regex.get_ref()),
@@ -80,6 +84,120 @@ fn main() {
     }
     reach_code.push_str("]\n");
     std::fs::write(out.join("builtin_reach.rs"), reach_code).expect("OUT_DIR is writable");
+    keywords.retain(|k| !k.is_empty());
+    keywords.sort();
+    keywords.dedup();
+    std::fs::write(out.join("builtin_keywords.rs"), keyword_table(&keywords))
+        .expect("OUT_DIR is writable");
+}
+
+/// The keyword automaton as Rust statics: the Aho-Corasick automaton of the
+/// `aho-corasick` crate (ASCII case-insensitive, every overlapping
+/// occurrence), with its failure transitions followed ahead of time into a
+/// full transition table over byte classes. Building the crate's automaton
+/// took a quarter of a small commit's instructions at run time; a table
+/// costs nothing to load.
+///
+/// States are numbered by their row in `TRANSITIONS` (`STRIDE` classes a
+/// row), which a transition holds, saving the search a multiplication per
+/// byte. Row 0 is the start; rows from `FIRST_MATCH` on are states where
+/// keywords end, `MATCHES[MATCH_STARTS[(row - FIRST_MATCH) / STRIDE]..][..]`
+/// listing them (indexes into `KEYWORDS`).
+fn keyword_table(keywords: &[String]) -> String {
+    use aho_corasick::automaton::Automaton;
+    use aho_corasick::nfa::noncontiguous;
+    use aho_corasick::{Anchored, MatchKind};
+    let nfa = noncontiguous::Builder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .build(keywords)
+        .unwrap_or_else(|err| panic!("the keyword automaton cannot be built: {err}"));
+    // Every state reachable from the start, and its transitions.
+    let start = nfa.start_state(Anchored::No).expect("an unanchored start");
+    let mut order = vec![start];
+    let mut index = std::collections::HashMap::from([(start, 0usize)]);
+    let mut next: Vec<[usize; 256]> = Vec::new();
+    let mut at = 0;
+    while at < order.len() {
+        let mut row = [0usize; 256];
+        for byte in 0..=255u8 {
+            let to = nfa.next_state(Anchored::No, order[at], byte);
+            let len = index.len();
+            row[byte as usize] = *index.entry(to).or_insert(len);
+            if row[byte as usize] == len {
+                order.push(to);
+            }
+        }
+        next.push(row);
+        at += 1;
+    }
+    // Match states last, so one comparison per byte tells a match.
+    let mut renumbered: Vec<usize> = (0..order.len()).collect();
+    renumbered.sort_by_key(|&s| (nfa.is_match(order[s]), s));
+    let mut new_id = vec![0usize; order.len()];
+    for (new, &old) in renumbered.iter().enumerate() {
+        new_id[old] = new;
+    }
+    assert_eq!(new_id[0], 0, "the start state matches nothing");
+    let first_match = renumbered
+        .iter()
+        .position(|&s| nfa.is_match(order[s]))
+        .unwrap_or(order.len());
+    // Bytes that every state treats alike share a class.
+    let mut classes = [0u8; 256];
+    let mut columns: Vec<Vec<usize>> = Vec::new();
+    for byte in 0..256 {
+        let column: Vec<usize> = next.iter().map(|row| row[byte]).collect();
+        let class = match columns.iter().position(|c| *c == column) {
+            Some(class) => class,
+            None => {
+                columns.push(column);
+                columns.len() - 1
+            }
+        };
+        classes[byte] = u8::try_from(class).expect("at most 256 classes");
+    }
+    let stride = columns.len();
+    let mut transitions: Vec<u32> = Vec::with_capacity(order.len() * stride);
+    for &old in &renumbered {
+        for column in &columns {
+            let row = new_id[column[old]] * stride;
+            transitions.push(u32::try_from(row).expect("a table under 4 GiB"));
+        }
+    }
+    let mut match_starts = vec![0usize];
+    let mut matches = Vec::new();
+    for &old in &renumbered[first_match..] {
+        let sid = order[old];
+        for i in 0..nfa.match_len(sid) {
+            matches.push(nfa.match_pattern(sid, i).as_usize());
+        }
+        match_starts.push(matches.len());
+    }
+    let mut code = String::new();
+    code.push_str(&format!(
+        "pub static KEYWORDS: [&str; {}] = {keywords:?};\n",
+        keywords.len()
+    ));
+    code.push_str(&format!("pub static CLASSES: [u8; 256] = {classes:?};\n"));
+    code.push_str(&format!("pub const STRIDE: usize = {stride};\n"));
+    code.push_str(&format!(
+        "pub const FIRST_MATCH: u32 = {};\n",
+        first_match * stride
+    ));
+    code.push_str(&format!(
+        "pub static TRANSITIONS: [u32; {}] = {transitions:?};\n",
+        transitions.len()
+    ));
+    code.push_str(&format!(
+        "pub static MATCH_STARTS: [u32; {}] = {match_starts:?};\n",
+        match_starts.len()
+    ));
+    code.push_str(&format!(
+        "pub static MATCHES: [u16; {}] = {matches:?};\n",
+        matches.len()
+    ));
+    code
 }
 
 /// One row of `builtin_reach.rs`: `(id, regex, keywords, reach),`.
