@@ -205,32 +205,41 @@ impl RuleRegex {
 }
 
 /// The regions of `content` to search for a rule with the given reach: the
-/// windows around each keyword occurrence, clipped to the blob and to the
-/// keyword's line where the reach says so, sorted, and merged where they
-/// overlap or touch.
+/// windows around each keyword occurrence (bounded in bytes on a side where
+/// the reach is, else by the keyword's line), clipped to the blob, sorted,
+/// and merged where they overlap or touch.
 pub fn regions_around(
     occurrences: impl IntoIterator<Item = Range<usize>>,
     reach: Reach,
     content: &[u8],
 ) -> Vec<Range<usize>> {
     let len = content.len();
-    let mut occurrences: Vec<Range<usize>> = occurrences.into_iter().collect();
-    occurrences.sort_unstable_by_key(|k| k.start);
+    // A side bounded in bytes takes that bound alone: finding line breaks
+    // too would narrow the windows a little and cost a sort and a search
+    // for every occurrence, 6% of a history scan.
+    let by_line = |side: Side| side.bytes.is_none().then_some(side.beyond_line).flatten();
+    let (before_line, after_line) = (by_line(reach.before), by_line(reach.after));
+    // Each occurrence becomes its window in place.
+    let mut windows: Vec<Range<usize>> = occurrences.into_iter().collect();
+    if before_line.is_some() {
+        // Line starts are found in one pass over occurrences in order.
+        windows.sort_unstable_by_key(|k| k.start);
+    }
     let mut lines = LineBounds::new(content);
-    let mut windows: Vec<Range<usize>> = occurrences
-        .into_iter()
-        .map(|k| {
-            let mut start = reach.before.bytes.map_or(0, |b| k.end.saturating_sub(b));
-            if let Some(beyond) = reach.before.beyond_line {
-                start = start.max(lines.start_before(k.start).saturating_sub(beyond));
-            }
-            let mut end = reach.after.bytes.map_or(len, |b| k.start.saturating_add(b));
-            if let Some(beyond) = reach.after.beyond_line {
-                end = end.min(lines.break_after(k.end).saturating_add(beyond));
-            }
-            start..end.min(len)
-        })
-        .collect();
+    for window in &mut windows {
+        let k = window.clone();
+        let start = match (reach.before.bytes, before_line) {
+            (Some(bytes), _) => k.end.saturating_sub(bytes),
+            (None, Some(beyond)) => lines.start_before(k.start).saturating_sub(beyond),
+            (None, None) => 0,
+        };
+        let end = match (reach.after.bytes, after_line) {
+            (Some(bytes), _) => k.start.saturating_add(bytes),
+            (None, Some(beyond)) => lines.break_after(k.end).saturating_add(beyond),
+            (None, None) => len,
+        };
+        *window = start..end.min(len);
+    }
     windows.sort_unstable_by_key(|w| w.start);
     let mut regions: Vec<Range<usize>> = Vec::with_capacity(windows.len());
     for window in windows {

@@ -78,6 +78,8 @@ pub struct Prefilter {
     /// For each built-in keyword, the rules it triggers; keywords of
     /// other rules follow, numbered on from [`BuiltinKeywords::len`].
     rules_of_pattern: Vec<Vec<usize>>,
+    /// For each rule, its keywords' patterns.
+    patterns_of_rule: Vec<Vec<usize>>,
     /// Whether any rule has a built-in keyword.
     builtin_used: bool,
     /// The keywords that are not built-in ones, if any.
@@ -99,6 +101,7 @@ impl Prefilter {
     pub fn new(keywords: &[&[String]]) -> Result<Self> {
         let builtin_len = BuiltinKeywords::len();
         let mut rules_of_pattern: Vec<Vec<usize>> = vec![Vec::new(); builtin_len];
+        let mut patterns_of_rule: Vec<Vec<usize>> = vec![Vec::new(); keywords.len()];
         let mut others: Vec<String> = Vec::new();
         let mut other_index: HashMap<String, usize> = HashMap::new();
         let mut always = Vec::new();
@@ -118,6 +121,7 @@ impl Prefilter {
                 };
                 if !rules_of_pattern[pattern].contains(&rule) {
                     rules_of_pattern[pattern].push(rule);
+                    patterns_of_rule[rule].push(pattern);
                 }
             }
         }
@@ -138,6 +142,7 @@ impl Prefilter {
                 .iter()
                 .any(|r| !r.is_empty()),
             rules_of_pattern,
+            patterns_of_rule,
             others,
             always,
             rule_count: keywords.len(),
@@ -178,6 +183,9 @@ impl Prefilter {
                 }
             }
         }
+        // Grouped by pattern, each group in the order found, so a rule's
+        // occurrences are found without going through everyone's.
+        occurrences.sort_by_key(|(pattern, _)| *pattern);
         KeywordHits {
             triggered: hit
                 .iter()
@@ -209,16 +217,19 @@ impl Prefilter {
         dfa.as_ref()
     }
 
-    /// The occurrences of `rule`'s keywords among `hits`.
+    /// The occurrences of `rule`'s keywords among `hits`, keyword by
+    /// keyword.
     pub fn occurrences_of<'h>(
         &'h self,
         hits: &'h KeywordHits,
         rule: usize,
     ) -> impl Iterator<Item = Range<usize>> + 'h {
-        hits.occurrences
-            .iter()
-            .filter(move |(pattern, _)| self.rules_of_pattern[*pattern].contains(&rule))
-            .map(|(_, range)| range.clone())
+        self.patterns_of_rule[rule].iter().flat_map(|&pattern| {
+            let all = &hits.occurrences;
+            let first = all.partition_point(|(p, _)| *p < pattern);
+            let end = first + all[first..].partition_point(|(p, _)| *p == pattern);
+            all[first..end].iter().map(|(_, range)| range.clone())
+        })
     }
 }
 
@@ -235,7 +246,8 @@ fn builder(kind: Option<AhoCorasickKind>) -> AhoCorasickBuilder {
 pub struct KeywordHits {
     /// The rules to run, in rule order.
     pub triggered: Vec<usize>,
-    /// Every keyword occurrence: the automaton pattern and its byte range.
+    /// Every keyword occurrence: the automaton pattern and its byte range,
+    /// sorted by pattern.
     occurrences: Vec<(usize, Range<usize>)>,
 }
 
@@ -265,7 +277,11 @@ mod tests {
         assert_eq!(prefilter.scan(b"ZQ_INTERNAL").triggered, vec![1]);
         let hits = prefilter.scan(b"akia zq_internal");
         assert_eq!(hits.triggered, vec![0, 1]);
-        let of = |rule| prefilter.occurrences_of(&hits, rule).collect::<Vec<_>>();
+        let of = |rule| {
+            let mut found = prefilter.occurrences_of(&hits, rule).collect::<Vec<_>>();
+            found.sort_by_key(|range| range.start);
+            found
+        };
         assert_eq!(of(0), vec![0..4]);
         assert_eq!(of(1), vec![0..4, 5..16]);
     }
@@ -276,7 +292,11 @@ mod tests {
         let k1 = vec!["asia".to_string()];
         let prefilter = Prefilter::new(&[&k0, &k1]).unwrap();
         let hits = prefilter.scan(b"AKIA asia akia xasiax");
-        let of = |rule| prefilter.occurrences_of(&hits, rule).collect::<Vec<_>>();
+        let of = |rule| {
+            let mut found = prefilter.occurrences_of(&hits, rule).collect::<Vec<_>>();
+            found.sort_by_key(|range| range.start);
+            found
+        };
         assert_eq!(of(0), vec![0..4, 5..9, 10..14, 16..20]);
         assert_eq!(of(1), vec![5..9, 16..20]);
     }
