@@ -244,12 +244,19 @@ pub fn regions_around(
     let mut regions: Vec<Range<usize>> = Vec::with_capacity(windows.len());
     for window in windows {
         match regions.last_mut() {
-            Some(last) if window.start <= last.end => last.end = last.end.max(window.end),
+            Some(last) if window.start <= last.end.saturating_add(REGION_GAP) => {
+                last.end = last.end.max(window.end)
+            }
             _ => regions.push(window),
         }
     }
     regions
 }
+
+/// Windows this close are searched as one region: each search has a fixed
+/// cost, and no match starts in the gap (every match lies in a window), so
+/// searching it changes nothing found.
+const REGION_GAP: usize = 256;
 
 /// Finds line bounds around keyword occurrences taken in order of their
 /// starts, remembering what it searched: on a minified file's one long line
