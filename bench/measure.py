@@ -2,7 +2,7 @@
 """Times leakgate beside git's own floor on the benchmark corpora.
 
 Called by bench/run.sh, which builds the binary and the corpora first:
-    measure.py CORPUS_DIR LEAKGATE_BIN [CASE...]
+    [BASELINE_BIN=OLD_LEAKGATE] measure.py CORPUS_DIR LEAKGATE_BIN [CASE...]
 Cases: small, big, history, regenerated, interleaved (default: all).
 regenerated and interleaved are made here, in CORPUS_DIR, when missing:
 one staged rewrite of a 400k-line file each, against `git diff --cached
@@ -11,7 +11,11 @@ with posix_spawn and reaped with wait4, so the wall time and the CPU time
 (user + system, all threads, children included) are the command's own; one
 more run under GNU time gives its peak resident memory. leakgate and its
 floor run alternately, so on a shared machine both see the same load. The table shows medians; the ratio is leakgate's median wall time over
-the floor's.
+the floor's. With BASELINE_BIN, another leakgate binary (a previous
+release, say) runs the same command in the same rotation, and the table adds
+its medians and leakgate's wall and CPU time over its: a comparison of two
+binaries measured one after the other on a shared machine mostly measures
+the machine.
 """
 
 import os
@@ -108,11 +112,14 @@ def peak_rss_kib(argv, cwd, stdin_path, fallback):
     return int(text[-1]) if text else fallback
 
 
-def measure_pair(case, ours, floor, cwd, runs, warmup, floor_stdin=None):
-    """Times leakgate and its floor alternately, run for run, so both see the
-    same load on a shared machine; returns a summary for each."""
+def measure_pair(case, ours, floor, cwd, runs, warmup, floor_stdin=None, theirs=None):
+    """Times leakgate and its floor (and the baseline leakgate, if given)
+    alternately, run for run, so all see the same load on a shared machine;
+    returns a summary for each."""
     commands = [(ours, None, (0, 1)), (floor, floor_stdin, (0,))]
-    samples = [([], []), ([], [])]
+    if theirs:
+        commands.append((theirs, None, (0, 1)))
+    samples = [([], []) for _ in commands]
     for i in range(warmup + runs):
         for (argv, stdin_path, ok_codes), (walls, cpus) in zip(commands, samples):
             wall, cpu, _, code = run_once(argv, cwd, stdin_path)
@@ -164,6 +171,9 @@ def main():
         make_rewrite_repo(os.path.join(corpus, "regenerated"), regenerated_files)
     if "interleaved" in cases:
         make_rewrite_repo(os.path.join(corpus, "interleaved"), interleaved_files)
+    baseline = os.environ.get("BASELINE_BIN")
+    if baseline:
+        baseline = os.path.abspath(baseline)
     load_before = os.getloadavg()[0]
     rows = []
     for case in cases:
@@ -187,14 +197,16 @@ def main():
             raise SystemExit(f"unknown case {case!r}")
         # Exit 1 means findings: the corpora are real code, where a scanner
         # may report false positives; 2 (an error) stops the benchmark.
-        mine, base = measure_pair(case, ours, floor, repo, runs, warmup, stdin_path)
+        theirs = [baseline, *ours[1:]] if baseline else None
+        mine, base, *previous = measure_pair(case, ours, floor, repo, runs, warmup,
+                                             stdin_path, theirs)
         if stdin_path:
             os.unlink(stdin_path)
-        rows.append((case, mine, floor_name, base))
+        rows.append((case, mine, floor_name, base, previous[0] if previous else None))
         print(f"  measured {case}", file=sys.stderr)
 
     print(f"{'case':<8} {'leakgate':>10} {'floor':>10} {'ratio':>6} {'cpu':>9} {'peak RSS':>9}  floor command (its cpu, peak RSS)")
-    for case, mine, floor_name, base in rows:
+    for case, mine, floor_name, base, _ in rows:
         if mine is None:
             print(f"{case:<8} {'not available (this leakgate has no scan --history)':<50}  {floor_name}")
             continue
@@ -202,6 +214,15 @@ def main():
         print(f"{case:<8} {fmt_time(mine['wall']):>10} {fmt_time(base['wall']):>10} {ratio:>5.2f}x "
               f"{fmt_time(mine['cpu']):>9} {fmt_rss(mine['rss']):>9}  "
               f"{floor_name} ({fmt_time(base['cpu'])}, {fmt_rss(base['rss'])})")
+    if baseline:
+        print(f"baseline {baseline}, in the same rotation:")
+        print(f"{'case':<8} {'baseline':>10} {'its cpu':>9} {'peak RSS':>9}  leakgate over baseline (wall, cpu)")
+        for case, mine, _, _, theirs in rows:
+            if mine is None or theirs is None:
+                continue
+            print(f"{case:<8} {fmt_time(theirs['wall']):>10} {fmt_time(theirs['cpu']):>9} "
+                  f"{fmt_rss(theirs['rss']):>9}  {mine['wall'] / theirs['wall']:.3f}x, "
+                  f"{mine['cpu'] / theirs['cpu']:.3f}x")
     if not os.access(GNU_TIME, os.X_OK):
         print(f"peak RSS needs GNU time at {GNU_TIME} (Debian package 'time')")
     print("cpu: user + system time of the command and its children, all threads")

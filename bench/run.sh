@@ -13,6 +13,8 @@
 #                 push-1000 (default: all); the push cases time `git push`
 #                 into a bare copy of the history corpus with the pre-receive
 #                 hook against one without (push.py)
+# BASELINE_BIN=OLD_BINARY adds another leakgate to the same rotation of runs
+# and reports leakgate's times over its (scan cases only).
 # Needs git and python3. Not part of .ci/run: benchmarks measure, tests don't.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
