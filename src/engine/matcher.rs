@@ -7,19 +7,23 @@
 //!
 //! 1. every match contains one of the rule's keywords, compared ASCII
 //!    case-insensitively as the prefilter compares them, and
-//! 2. a match extends at most `before` bytes to the left of that keyword
-//!    and `after` bytes to its right ([`Reach`], from the longest lengths of
-//!    the regex's parts on either side of the part that holds the keyword).
+//! 2. on each side of that keyword, a match extends at most a bounded
+//!    number of bytes, or stays within a bounded distance of the keyword's
+//!    line ([`Reach`], from the longest lengths of the regex's parts on
+//!    either side of the part that holds the keyword, and from how many
+//!    line breaks they can match).
 //!
 //! Then a match containing the keyword occurrence `k` lies inside the window
-//! `k.end - before .. k.start + after`. Windows that overlap are merged into regions,
-//! so every match of a whole-blob search lies inside exactly one region, and
-//! every candidate match starting in a region also ends in it. Searching each
-//! region in turn (with the whole blob still visible to `^`, `$` and `\b`)
-//! therefore yields exactly the whole-blob search's matches, in the same
-//! order. A rule whose regex cannot be proven (a keyword that sits outside
-//! the match, an unbounded repetition, a case-folded class outside ASCII) is
-//! searched over the whole blob.
+//! that bound gives around `k` ([`regions_around`]). Windows that overlap or
+//! lie close together are merged into regions; no match starts between two
+//! regions, since every match lies in a window, so every match of a
+//! whole-blob search lies inside exactly one region, and every candidate
+//! match starting in a region also ends in it. Searching each region in
+//! turn (with the whole blob still visible to `^`, `$` and `\b`) therefore
+//! yields exactly the whole-blob search's matches, in the same order. A rule
+//! whose regex cannot be proven (a keyword that sits outside the match, an
+//! unbounded repetition that may cross lines, a case-folded class outside
+//! ASCII) is searched over the whole blob.
 //!
 //! Generic rules are where this pays: `[\w.-]{0,30}(?:secret|token|...)`
 //! searched over a whole file keeps the lazy DFA busy building states,
