@@ -18,6 +18,7 @@
 //! 15% less time than the table (though in more instructions), which pays
 //! for building it on a large scan. Both report the same occurrences.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -74,6 +75,8 @@ impl BuiltinKeywords {
     }
 }
 
+/// The keyword search of one engine: which rules each keyword triggers, and
+/// the automata that find them.
 pub struct Prefilter {
     /// For each built-in keyword, the rules it triggers; keywords of
     /// other rules follow, numbered on from [`BuiltinKeywords::len`].
@@ -93,7 +96,6 @@ pub struct Prefilter {
     scanned: AtomicUsize,
     /// Rules with no keywords: they run on every blob.
     always: Vec<usize>,
-    rule_count: usize,
 }
 
 impl Prefilter {
@@ -102,7 +104,7 @@ impl Prefilter {
         let builtin_len = BuiltinKeywords::len();
         let mut rules_of_pattern: Vec<Vec<usize>> = vec![Vec::new(); builtin_len];
         let mut patterns_of_rule: Vec<Vec<usize>> = vec![Vec::new(); keywords.len()];
-        let mut others: Vec<String> = Vec::new();
+        let mut other_keywords: Vec<String> = Vec::new();
         let mut other_index: HashMap<String, usize> = HashMap::new();
         let mut always = Vec::new();
         for (rule, words) in keywords.iter().enumerate() {
@@ -110,14 +112,20 @@ impl Prefilter {
                 always.push(rule);
             }
             for word in words.iter() {
-                let word = word.to_ascii_lowercase();
+                // Built-in keywords are lower case already: no copy for them.
+                let word = match word.bytes().any(|b| b.is_ascii_uppercase()) {
+                    true => Cow::Owned(word.to_ascii_lowercase()),
+                    false => Cow::Borrowed(word.as_str()),
+                };
                 let pattern = match BuiltinKeywords::index_of(&word) {
                     Some(pattern) => pattern,
-                    None => *other_index.entry(word).or_insert_with_key(|word| {
-                        others.push(word.clone());
-                        rules_of_pattern.push(Vec::new());
-                        builtin_len + others.len() - 1
-                    }),
+                    None => *other_index
+                        .entry(word.into_owned())
+                        .or_insert_with_key(|word| {
+                            other_keywords.push(word.clone());
+                            rules_of_pattern.push(Vec::new());
+                            builtin_len + other_keywords.len() - 1
+                        }),
                 };
                 if !rules_of_pattern[pattern].contains(&rule) {
                     rules_of_pattern[pattern].push(rule);
@@ -125,7 +133,6 @@ impl Prefilter {
                 }
             }
         }
-        let other_keywords = others;
         let others = match other_keywords.is_empty() {
             true => None,
             false => Some(
@@ -145,14 +152,13 @@ impl Prefilter {
             patterns_of_rule,
             others,
             always,
-            rule_count: keywords.len(),
         })
     }
 
     /// Which rules' keywords occur in `haystack`, and where every keyword
     /// occurrence is (rules searched only around their keywords need them).
     pub fn scan(&self, haystack: &[u8]) -> KeywordHits {
-        let mut hit = vec![false; self.rule_count];
+        let mut hit = vec![false; self.patterns_of_rule.len()];
         for &rule in &self.always {
             hit[rule] = true;
         }
