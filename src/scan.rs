@@ -201,7 +201,7 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
         // repository is, and meanwhile the engine is built.
         let early = staged::start_against_head()?;
         let pending_repo = Repo::start_discovery()?;
-        let early_engine = Engine::from_config(given.as_ref());
+        let early_engine = Some(Engine::from_config(given.as_ref()));
         let repo = pending_repo.wait()?;
         let pending = match repo.head() {
             Some(_) => early,
@@ -215,8 +215,7 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
         let repo = Repo::discover()?;
         let pathspecs = staged::index_paths(&repo, only)?;
         let pending = staged::start(&repo, &pathspecs)?;
-        let early_engine = Engine::from_config(given.as_ref());
-        (repo, pathspecs, pending, early_engine)
+        (repo, pathspecs, pending, None)
     };
     let pending_unchanged = match pathspecs.is_empty() {
         true => None,
@@ -230,6 +229,8 @@ fn scan_staged(request: &ScanRequest, only: &[PathBuf]) -> Result<(ScanReport, O
             Some(staged::start(&repo, &names)?)
         }
     };
+    // With named paths, the engine is built while their git processes run.
+    let early_engine = early_engine.unwrap_or_else(|| Engine::from_config(given.as_ref()));
     let head = staged::head_files(&repo, &TOP_FILES)?;
     let diff = pending.wait()?;
     let top_diff = pending_top.map(|p| p.wait()).transpose()?;
