@@ -79,22 +79,12 @@ fn sarif_report_with_a_custom_rule() {
 fn human_and_json_reports_of_history() {
     let repo = TestRepo::new();
     repo.stage("a.py", "x = 1\n");
-    let commit = |message: &str| {
-        let out = repo
-            .command("git")
-            .args(["commit", "-q", "--no-verify", "-m", message])
-            .env("GIT_AUTHOR_DATE", FIXED_DATE)
-            .env("GIT_COMMITTER_DATE", FIXED_DATE)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", text(&out));
-    };
-    commit("first");
+    commit_at_fixed_date(&repo, "first");
     repo.stage(
         "deploy.sh",
         &format!("export AWS_ACCESS_KEY_ID={AWS_KEY_ID}\n"),
     );
-    commit("add deploy script");
+    commit_at_fixed_date(&repo, "add deploy script");
     snapshot(
         &repo,
         "human_history",

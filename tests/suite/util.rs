@@ -291,6 +291,18 @@ pub fn text_contains(path: &Path, needle: &str) -> bool {
 /// so snapshots can show them.
 pub const FIXED_DATE: &str = "2026-01-02T03:04:05+00:00";
 
+/// Commits what is staged, without hooks, dated [`FIXED_DATE`].
+pub fn commit_at_fixed_date(repo: &TestRepo, message: &str) {
+    let out = repo
+        .command("git")
+        .args(["commit", "-q", "--no-verify", "-m", message])
+        .env("GIT_AUTHOR_DATE", FIXED_DATE)
+        .env("GIT_COMMITTER_DATE", FIXED_DATE)
+        .output()
+        .unwrap();
+    assert_passed(&out);
+}
+
 /// Exit code, stdout and stderr of one run, as a snapshot shows them.
 pub fn shown(out: &Output) -> String {
     format!(

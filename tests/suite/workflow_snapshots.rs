@@ -12,18 +12,6 @@ use std::process::Output;
 
 use crate::util::*;
 
-/// Commits what is staged with fixed dates.
-fn commit(repo: &TestRepo, message: &str) {
-    let out = repo
-        .command("git")
-        .args(["commit", "-q", "--no-verify", "-m", message])
-        .env("GIT_AUTHOR_DATE", FIXED_DATE)
-        .env("GIT_COMMITTER_DATE", FIXED_DATE)
-        .output()
-        .unwrap();
-    assert_passed(&out);
-}
-
 fn leakgate_at(repo: &TestRepo, columns: Option<&str>, args: &[&str]) -> Output {
     let mut command = repo.command(leakgate_bin());
     command.args(args);
@@ -38,7 +26,7 @@ fn leakgate_at(repo: &TestRepo, columns: Option<&str>, args: &[&str]) -> Output 
 fn doctor_in_a_repository_set_up_as_the_readme_says() {
     let repo = TestRepo::new();
     repo.stage("app.py", "print('hi')\n");
-    commit(&repo, "app");
+    commit_at_fixed_date(&repo, "app");
     assert_passed(&repo.leakgate(&["install", "--hook", "all"]));
     snapshot(
         &repo,
@@ -54,7 +42,7 @@ fn doctor_with_secrets_in_many_files_of_history() {
     for i in 0..8 {
         repo.stage(&format!("keys/k{i}.py"), &format!("K = \"{AWS_KEY_ID}\"\n"));
     }
-    commit(&repo, "keys");
+    commit_at_fixed_date(&repo, "keys");
     assert_passed(&repo.leakgate(&["install"]));
     snapshot(
         &repo,
@@ -78,7 +66,7 @@ fn a_long_line_at_80_columns() {
 fn a_history_scan_with_secrets_ends_with_the_purge_steps() {
     let repo = TestRepo::new();
     repo.stage("deploy/ci.sh", &format!("export TOKEN={GITHUB_TOKEN}\n"));
-    commit(&repo, "ci");
+    commit_at_fixed_date(&repo, "ci");
     snapshot(
         &repo,
         "history_purge_steps",
@@ -95,7 +83,7 @@ fn a_blocked_push_at_100_columns() {
     let repo = TestRepo::new();
     let _remote = repo.add_bare_remote();
     repo.stage("k.py", &format!("K = \"{AWS_KEY_ID}\"\n"));
-    commit(&repo, "sneaky");
+    commit_at_fixed_date(&repo, "sneaky");
     let head = repo.rev_parse("HEAD");
     let out = repo
         .command(leakgate_bin())
@@ -122,10 +110,10 @@ fn a_blocked_push_at_100_columns() {
 fn a_baseline_listed_with_its_reasons() {
     let repo = TestRepo::new();
     repo.stage("settings.py", &format!("AWS_KEY = \"{AWS_KEY_ID}\"\n"));
-    commit(&repo, "settings");
+    commit_at_fixed_date(&repo, "settings");
     assert_passed(&repo.leakgate(&["baseline", "--reason", "rotated 2026-01, ticket SEC-12"]));
     repo.stage("ci.sh", &format!("TOKEN={GITHUB_TOKEN}\n"));
-    commit(&repo, "ci");
+    commit_at_fixed_date(&repo, "ci");
     assert_passed(&repo.leakgate(&["baseline"]));
     snapshot(
         &repo,
