@@ -142,7 +142,9 @@ pub fn scan(
     jobs: Vec<Job>,
     progress: &Progress,
 ) -> Result<Vec<Vec<Scanned>>> {
-    let threads = rayon::current_num_threads().min(jobs.len());
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len());
     if jobs.len() < PARALLEL_MIN_JOBS || threads < 2 {
         let reader = objects.reader()?;
         return jobs
