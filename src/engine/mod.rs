@@ -59,7 +59,6 @@ use candidates::{BlobText, mask_candidates, near_new_lines, prefer_specific, rec
 pub use drop::DropReason;
 pub use ignored::IgnoredFinding;
 use prefilter::Prefilter;
-use regex_automata::meta::Regex as MetaRegex;
 use rule::CompiledRule;
 pub use rule::Verdict;
 
@@ -174,9 +173,9 @@ pub struct Engine {
     /// The file-name rules, in rule order, and one regex over all their
     /// `path` patterns (pattern `i` is rule `file_name_rules[i]`'s).
     file_name_rules: Vec<usize>,
-    /// Built with the engine; an invalid pattern is reported when a scan
-    /// first needs it.
-    file_names: Result<MetaRegex, String>,
+    /// Built beside the engine; an invalid pattern is reported when a
+    /// scan first needs it.
+    file_names: file_names::FileNameRegex,
 }
 
 impl Engine {
@@ -214,23 +213,8 @@ impl Engine {
         let file_name_rules: Vec<usize> = (0..rules.len())
             .filter(|&i| rules[i].spec.is_path_only())
             .collect();
-        // The two automata every scan needs take about as long as each
-        // other to build: build them side by side where a core is free.
-        let (prefilter, file_names) = std::thread::scope(|scope| {
-            let file_names = || file_names::file_name_regex(&rules, &file_name_rules);
-            let beside = match file_name_rules.is_empty() {
-                true => None,
-                false => std::thread::Builder::new()
-                    .spawn_scoped(scope, file_names)
-                    .ok(),
-            };
-            let prefilter = Prefilter::new(&prefilter_keywords);
-            let file_names = match beside {
-                Some(thread) => thread.join().expect("building a regex does not panic"),
-                None => file_names(),
-            };
-            (prefilter, file_names)
-        });
+        let file_names = file_names::FileNameRegex::start(&rules, &file_name_rules);
+        let prefilter = Prefilter::new(&prefilter_keywords);
         let prefilter = prefilter?;
         Ok(Engine {
             rules,
