@@ -21,9 +21,10 @@ pub mod objects;
 pub mod oid;
 pub mod raw;
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
 use anyhow::{Context, Result, anyhow, bail};
 
@@ -39,10 +40,42 @@ const PATHSPEC_VARIABLES: [&str; 4] = [
     "GIT_ICASE_PATHSPECS",
 ];
 
+/// The `git` that `PATH` names, found once per process. Each git process is
+/// started with `vfork`, which holds leakgate until the child has executed
+/// git: looking the name up in every `PATH` directory there, with a failed
+/// `execve` per directory before git's, held it up twice on every commit.
+/// When no directory has an executable `git`, the bare name is left for
+/// the spawn to fail on, with the usual "is git on PATH?" error.
+fn git_program() -> &'static OsStr {
+    static PROGRAM: OnceLock<OsString> = OnceLock::new();
+    PROGRAM.get_or_init(|| {
+        let found = std::env::var_os("PATH").and_then(|path| {
+            std::env::split_paths(&path)
+                // An empty entry means the current directory to execvp;
+                // the bare name keeps that meaning.
+                .filter(|dir| !dir.as_os_str().is_empty())
+                .map(|dir| dir.join("git"))
+                .find(|candidate| is_executable_file(candidate))
+        });
+        found.map_or_else(|| OsString::from("git"), PathBuf::into_os_string)
+    })
+}
+
+#[cfg(unix)]
+fn is_executable_file(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable_file(_: &Path) -> bool {
+    false
+}
+
 /// A `git` command with leakgate's fixed environment: no replace objects,
 /// no pathspec variables, stdin closed, stdout and stderr captured.
 pub fn command<S: AsRef<OsStr>>(args: &[S]) -> Command {
-    let mut command = Command::new("git");
+    let mut command = Command::new(git_program());
     command
         .args(args)
         .env("GIT_NO_REPLACE_OBJECTS", "1")
@@ -144,11 +177,14 @@ impl Repo {
     /// Starts [`Repo::discover`]'s git process and returns without waiting.
     pub fn start_discovery() -> Result<PendingRepo> {
         // One git process answers everything, HEAD included; only before
-        // the first commit (HEAD unborn) does it take a second.
-        let with_head =
-            command(&[&DISCOVER_FIXED[..], &["HEAD^{commit}"], &DISCOVER_PATHS[..]].concat())
-                .spawn()
-                .context(CANNOT_DISCOVER)?;
+        // the first commit (HEAD unborn) does it take a second. `HEAD`, not
+        // `HEAD^{commit}`: git keeps HEAD on a commit (it refuses to point
+        // it at anything else), and peeling made git open the pack for
+        // nothing, a quarter of this process's work. A HEAD that did name
+        // something else fails where its tree is read, as an error.
+        let with_head = command(&[&DISCOVER_FIXED[..], &["HEAD"], &DISCOVER_PATHS[..]].concat())
+            .spawn()
+            .context(CANNOT_DISCOVER)?;
         Ok(PendingRepo { with_head })
     }
 

@@ -3,6 +3,8 @@
 //! index paths, and a file named by the pre-commit framework is scanned
 //! whole when it has no staged change.
 
+use std::os::unix::fs::PermissionsExt;
+
 use crate::util::*;
 
 const SECRET_LINE: &str = "KEY = \"AKIAD7RGN7SS555HMTF6\"\n";
@@ -216,4 +218,63 @@ fn a_history_scan_finds_a_secret_in_a_file_name_with_its_commit() {
         "keys/AKIAD7RGN7SS555HMTF6.txt (file name)"
     );
     assert_eq!(found[0]["commit"], added.as_str());
+}
+
+/// The directory of the `git` the test environment finds first on PATH.
+fn real_git_dir() -> std::path::PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .find(|dir| {
+            std::fs::metadata(dir.join("git"))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+        .expect("git is on PATH")
+}
+
+#[test]
+fn leakgate_runs_the_first_executable_git_on_path_as_the_shell_would() {
+    // Run as CI or the pre-commit framework runs it: from a shell's PATH.
+    // (In git's own hooks git puts its exec-path first on PATH.)
+    let repo = repo_with_staged_secret();
+    let shims = tempfile::tempdir().unwrap();
+    // Earlier on PATH than any program: a `git` that is a plain file, not
+    // executable, and a directory named `git`. The shell passes over both.
+    let plain = shims.path().join("plain");
+    std::fs::create_dir(&plain).unwrap();
+    std::fs::write(plain.join("git"), "#!/bin/sh\nexit 97\n").unwrap();
+    let directory = shims.path().join("directory");
+    std::fs::create_dir_all(directory.join("git")).unwrap();
+    // Then a wrapper that records each git command and runs the real git.
+    let log = shims.path().join("calls.log");
+    let wrapper = shims.path().join("wrapper");
+    write_executable(
+        &wrapper.join("git"),
+        &format!(
+            "#!/bin/sh\necho \"$1\" >> '{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            real_git_dir().join("git").display()
+        ),
+    );
+    let mut dirs = vec![
+        plain,
+        directory,
+        wrapper,
+        leakgate_bin().parent().unwrap().into(),
+    ];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    let out = repo
+        .command(leakgate_bin())
+        .env("PATH", std::env::join_paths(dirs).unwrap())
+        .args(["scan", "--staged"])
+        .output()
+        .unwrap();
+    let all = assert_blocked_by_finding(&out);
+    assert!(all.contains("src/a.py:2:8"), "{all}");
+    // leakgate's own git commands went through the wrapper: the first git
+    // on PATH that is a program.
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(calls.lines().any(|c| c == "diff-index"), "{calls}");
+    assert!(calls.lines().any(|c| c == "rev-parse"), "{calls}");
 }
