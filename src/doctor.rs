@@ -163,8 +163,7 @@ pub fn run(config: Option<PathBuf>, out: &mut dyn Write) -> Result<bool> {
 /// Where git runs hooks from, and whether a `core.hooksPath` from the
 /// global or system config takes the repository's own hooks out of play.
 fn hooks_path_status(dir: &Path) -> Result<Status> {
-    let output = Command::new("git")
-        .args(["config", "--show-scope", "--get", "core.hooksPath"])
+    let output = crate::git::command(&["config", "--show-scope", "--get", "core.hooksPath"])
         .output()
         .context("cannot run git config (is git installed and on PATH?)")?;
     let text = String::from_utf8_lossy(&output.stdout);
@@ -525,9 +524,8 @@ const SHOULD_BE_IGNORED: &[(&str, &[&str])] = &[
 /// that are not ignored are advice, not a problem: leakgate's file-name
 /// rules block a staged `.env` whatever `.gitignore` says.
 fn gitignore_status(top: &Path) -> Result<Status> {
-    let output = Command::new("git")
+    let output = crate::git::command(&["check-ignore", "--no-index", "--"])
         .current_dir(top)
-        .args(["check-ignore", "--no-index", "--"])
         .args(SHOULD_BE_IGNORED.iter().map(|(name, _)| name))
         .output()
         .context("cannot run git check-ignore (is git installed and on PATH?)")?;

@@ -8,7 +8,6 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
@@ -117,18 +116,17 @@ fn default_kinds() -> &'static [HookKind] {
 }
 
 fn is_bare() -> bool {
-    Command::new("git")
-        .args(["rev-parse", "--is-bare-repository"])
+    crate::git::command(&["rev-parse", "--is-bare-repository"])
         .output()
         .is_ok_and(|o| o.status.success() && o.stdout.starts_with(b"true"))
 }
 
 /// Where git will look for hooks, as git itself resolves it.
 pub fn hooks_dir() -> Result<PathBuf> {
-    let output = Command::new("git")
-        .args(["rev-parse", "--path-format=absolute", "--git-path", "hooks"])
-        .output()
-        .context("cannot run git (is it installed and on PATH?)")?;
+    let output =
+        crate::git::command(&["rev-parse", "--path-format=absolute", "--git-path", "hooks"])
+            .output()
+            .context("cannot run git (is it installed and on PATH?)")?;
     if !output.status.success() {
         bail!(
             "cannot find the hooks directory: {}",

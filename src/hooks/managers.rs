@@ -122,8 +122,7 @@ pub fn detect(hooks_dir: &Path, hook: &str, top: Option<&Path>) -> Result<Option
 /// The top of the working tree, where lefthook keeps its config; `None` in
 /// a bare repository.
 pub fn top_level() -> Option<PathBuf> {
-    let output = std::process::Command::new("git")
-        .args(["rev-parse", "--show-toplevel"])
+    let output = crate::git::command(&["rev-parse", "--show-toplevel"])
         .output()
         .ok()?;
     let top = String::from_utf8(output.stdout).ok()?;
