@@ -3,6 +3,7 @@
 //! what the baseline accepts.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Result;
 
@@ -67,13 +68,7 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// What reports say about a rule: SARIF lists every rule the scan ran.
-#[derive(Debug, Clone)]
-pub struct RuleInfo {
-    pub id: String,
-    pub description: String,
-    pub remediation: String,
-}
+pub use crate::engine::RuleInfo;
 
 /// Everything a report shows.
 #[derive(Debug, Default)]
@@ -85,7 +80,7 @@ pub struct ScanReport {
     /// True for staged scans, where findings block a commit.
     pub staged: bool,
     /// The rules the scan ran, sorted by id.
-    pub rules: Vec<RuleInfo>,
+    pub rules: Arc<[RuleInfo]>,
     /// Config settings that were read but could not be applied.
     pub warnings: Vec<String>,
     /// One line per item a summary line of `warnings` counts (`--verbose`).
@@ -436,13 +431,11 @@ pub fn scan_commits_with(
     let outcome = history::scan_history(repo, selection, &engine, progress)?;
     let mut findings = outcome.findings;
     sort_findings(&mut findings);
-    let (rules, warnings) = engine_info(&engine);
-    let warning_details = engine.config_warning_details().to_vec();
     let mut report = ScanReport {
         findings,
-        rules,
-        warnings,
-        warning_details,
+        rules: engine.rule_infos(),
+        warnings: engine.config_warnings().to_vec(),
+        warning_details: engine.config_warning_details().to_vec(),
         files: outcome.files,
         bytes: outcome.bytes,
         skipped: outcome
@@ -602,24 +595,11 @@ impl<'e> Collector<'e> {
         sort_findings(&mut self.report.findings);
         self.report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         self.report.staged = staged;
-        (self.report.rules, self.report.warnings) = engine_info(self.engine);
+        self.report.rules = self.engine.rule_infos();
+        self.report.warnings = self.engine.config_warnings().to_vec();
         self.report.warning_details = self.engine.config_warning_details().to_vec();
         self.report
     }
-}
-
-/// The rules an engine runs (sorted by id) and its config warnings.
-fn engine_info(engine: &Engine) -> (Vec<RuleInfo>, Vec<String>) {
-    let mut rules: Vec<RuleInfo> = engine
-        .rule_specs()
-        .map(|spec| RuleInfo {
-            id: spec.id().to_string(),
-            description: spec.description.clone(),
-            remediation: spec.remediation.clone(),
-        })
-        .collect();
-    rules.sort_by(|a, b| a.id.cmp(&b.id));
-    (rules, engine.config_warnings().to_vec())
 }
 
 impl Collector<'_> {

@@ -43,6 +43,7 @@ pub mod rule;
 pub mod validate;
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use anyhow::{Result, anyhow, bail};
 
@@ -154,9 +155,21 @@ pub struct Settings {
     pub warning_details: Vec<String>,
 }
 
+/// What reports say about a rule: SARIF lists every rule the scan ran.
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    pub id: String,
+    pub description: String,
+    pub remediation: String,
+}
+
 /// Rules, prefilter and allowlists, built once and shared by every blob.
 pub struct Engine {
     rules: Vec<CompiledRule>,
+    /// The rules as reports list them, in rule order. Made with the engine
+    /// (in a commit hook, while git lists the changes) and shared by every
+    /// report, rather than copied when a scan ends.
+    rule_infos: Arc<[RuleInfo]>,
     prefilter: Prefilter,
     allowlists: Vec<Allowlist>,
     /// Single findings the config leaves out (`.gitleaksignore`).
@@ -216,8 +229,17 @@ impl Engine {
         let file_names = file_names::FileNameRegex::start(&rules, &file_name_rules);
         let prefilter = Prefilter::new(&prefilter_keywords);
         let prefilter = prefilter?;
+        let rule_infos = rules
+            .iter()
+            .map(|r| RuleInfo {
+                id: r.spec.id().to_string(),
+                description: r.spec.description.clone(),
+                remediation: r.spec.remediation.clone(),
+            })
+            .collect();
         Ok(Engine {
             rules,
+            rule_infos,
             prefilter,
             allowlists,
             ignored: Vec::new(),
@@ -243,6 +265,11 @@ impl Engine {
     /// The rules, in order.
     pub fn rule_specs(&self) -> impl Iterator<Item = &RuleSpec> {
         self.rules.iter().map(|r| &r.spec)
+    }
+
+    /// The rules as reports list them, in rule order.
+    pub fn rule_infos(&self) -> Arc<[RuleInfo]> {
+        Arc::clone(&self.rule_infos)
     }
 
     /// Settings from the config that could not be applied, for the report.

@@ -242,7 +242,7 @@ fn invocations(report: &ScanReport) -> Vec<Invocation> {
 /// The scan's rules, plus any rule a finding names that the list lacks, so
 /// every result has a rule to point at.
 fn rules_of(report: &ScanReport) -> Vec<RuleInfo> {
-    let mut rules = report.rules.clone();
+    let mut rules = report.rules.to_vec();
     for finding in &report.findings {
         if !rules.iter().any(|r| r.id == finding.rule_id) {
             rules.push(RuleInfo {
