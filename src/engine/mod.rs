@@ -183,12 +183,11 @@ pub struct Engine {
     /// Search every triggered rule over the whole blob, ignoring keyword
     /// regions: the reference the region search is tested against.
     whole_blobs_only: bool,
-    /// The file-name rules, in rule order, and one regex over all their
-    /// `path` patterns (pattern `i` is rule `file_name_rules[i]`'s).
+    /// The file-name rules, in rule order.
     file_name_rules: Vec<usize>,
-    /// Built beside the engine; an invalid pattern is reported when a
-    /// scan first needs it.
-    file_names: file_names::FileNameRegex,
+    /// Which of them apply to a path; an invalid pattern is reported when
+    /// a scan first needs it.
+    file_names: file_names::FileNameMatcher,
 }
 
 impl Engine {
@@ -226,7 +225,7 @@ impl Engine {
         let file_name_rules: Vec<usize> = (0..rules.len())
             .filter(|&i| rules[i].spec.is_path_only())
             .collect();
-        let file_names = file_names::FileNameRegex::start(&rules, &file_name_rules);
+        let file_names = file_names::FileNameMatcher::new(&rules, &file_name_rules);
         let prefilter = Prefilter::new(&prefilter_keywords);
         let prefilter = prefilter?;
         let rule_infos = rules

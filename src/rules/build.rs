@@ -15,6 +15,10 @@
 //! - `builtin_reach.rs`: each content rule's id, regex, keywords and keyword
 //!   reach (`src/engine/reach.rs`, included below). The analysis of one
 //!   large generic rule cost more than the rest of a small commit's scan.
+//! - `builtin_file_names.rs`: the `path` of each built-in file-name rule,
+//!   and one DFA over all of them as tables (see `file_name_table`).
+//!   Building the regex over them at start-up was a fifth of a small
+//!   commit's instructions.
 //!
 //! Files are read in name order and rules in the order written, so the rule
 //! order is the same on every build.
@@ -50,12 +54,17 @@ fn main() {
     let mut files_code = String::from("&[\n");
     let mut reaches: Vec<(String, String)> = Vec::new();
     let mut keywords: Vec<String> = Vec::new();
+    let mut file_name_patterns: Vec<String> = Vec::new();
     for path in &files {
         println!("cargo::rerun-if-changed={}", path.display());
         let name = format!("{RULES_DIR}/{}", file_name(path));
         let text = std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{name}: {err}"));
         let file: RuleFile = toml::from_str(&text).unwrap_or_else(|err| panic!("{name}: {err}"));
         for rule in file.rules {
+            if rule.is_path_only() {
+                let pattern = rule.path.as_ref().expect("a path-only rule has a path");
+                file_name_patterns.push(pattern.get_ref().clone());
+            }
             if let Some(regex) = &rule.regex {
                 keywords.extend(rule.keywords.iter().map(|k| k.to_ascii_lowercase()));
                 reaches.push((
@@ -89,6 +98,145 @@ fn main() {
     keywords.dedup();
     std::fs::write(out.join("builtin_keywords.rs"), keyword_table(&keywords))
         .expect("OUT_DIR is writable");
+    file_name_patterns.sort();
+    file_name_patterns.dedup();
+    std::fs::write(
+        out.join("builtin_file_names.rs"),
+        file_name_table(&file_name_patterns),
+    )
+    .expect("OUT_DIR is writable");
+}
+
+/// One DFA over the built-in file-name rules' `path` patterns (pattern `i`
+/// is `patterns[i]`), as Rust statics: a transition table over byte
+/// classes from the start state for a search from the start of a path, the
+/// state each one goes to at the end of the path (where `$` is decided),
+/// and the patterns that have matched once a state is reached. The DFA is
+/// `regex-automata`'s, built with `MatchKind::All` from the patterns parsed
+/// as `matcher::compile_paths` parses them, so a walk over a path meets
+/// every pattern the regex that function builds finds in it; a test
+/// compares the two. The table is read in place: nothing is built or
+/// checked at run time.
+///
+/// `STATES` rows of `STRIDE` columns: `TRANSITIONS[row * STRIDE +
+/// CLASSES[byte]]` is the next row, `AT_END[row]` the row after the end of
+/// the path; row 0 is the start and `DEAD` the row no match is reached
+/// from. `MATCHES[MATCH_STARTS[row]..MATCH_STARTS[row + 1]]` are the
+/// patterns a row has matched.
+fn file_name_table(patterns: &[String]) -> String {
+    use regex_automata::dfa::{Automaton, StartKind, dense};
+    use regex_automata::nfa::thompson;
+    use regex_automata::util::start;
+    use regex_automata::{Anchored, MatchKind, util::syntax};
+    let dfa = dense::Builder::new()
+        .syntax(syntax::Config::new().utf8(false))
+        .thompson(thompson::Config::new().utf8(false))
+        .configure(
+            dense::Config::new()
+                .match_kind(MatchKind::All)
+                .start_kind(StartKind::Unanchored),
+        )
+        .build_many(patterns)
+        .unwrap_or_else(|err| panic!("the file-name rules' DFA cannot be built: {err}"));
+    let start = dfa
+        .start_state(&start::Config::new().anchored(Anchored::No))
+        .unwrap_or_else(|err| panic!("the file-name rules' DFA has no start: {err}"));
+    // Every state reachable from the start, by byte or by the end.
+    let mut order = vec![start];
+    let mut index = std::collections::HashMap::from([(start, 0usize)]);
+    let mut next: Vec<[usize; 256]> = Vec::new();
+    let mut at_end: Vec<usize> = Vec::new();
+    let mut number = |state, order: &mut Vec<_>| {
+        let len = index.len();
+        let row = *index.entry(state).or_insert(len);
+        if row == len {
+            order.push(state);
+        }
+        row
+    };
+    let mut at = 0;
+    while at < order.len() {
+        let state = order[at];
+        assert!(!dfa.is_quit_state(state), "the file-name rules' DFA quits");
+        let mut row = [0usize; 256];
+        for byte in 0..=255u8 {
+            row[byte as usize] = number(dfa.next_state(state, byte), &mut order);
+        }
+        next.push(row);
+        at_end.push(number(dfa.next_eoi_state(state), &mut order));
+        at += 1;
+    }
+    let dead = order.iter().position(|&s| dfa.is_dead_state(s));
+    let mut match_starts = vec![0usize];
+    let mut matches = Vec::new();
+    for &state in &order {
+        if dfa.is_match_state(state) {
+            for i in 0..dfa.match_len(state) {
+                matches.push(dfa.match_pattern(state, i).as_usize());
+            }
+        }
+        match_starts.push(matches.len());
+    }
+    let (classes, columns) = byte_classes(&next);
+    let stride = columns.len();
+    let mut transitions: Vec<u16> = Vec::with_capacity(order.len() * stride);
+    for state in 0..order.len() {
+        for column in &columns {
+            transitions.push(u16::try_from(column[state]).expect("under 65,536 states"));
+        }
+    }
+    let at_end: Vec<u16> = at_end
+        .iter()
+        .map(|&row| u16::try_from(row).expect("under 65,536 states"))
+        .collect();
+    let mut code = String::new();
+    code.push_str(&format!(
+        "pub static PATTERNS: [&str; {}] = {patterns:?};\n",
+        patterns.len()
+    ));
+    code.push_str(&format!("pub static CLASSES: [u8; 256] = {classes:?};\n"));
+    code.push_str(&format!("pub const STRIDE: usize = {stride};\n"));
+    code.push_str(&format!(
+        "pub const DEAD: usize = {};\n",
+        dead.unwrap_or(usize::MAX)
+    ));
+    code.push_str(&format!(
+        "pub static TRANSITIONS: [u16; {}] = {transitions:?};\n",
+        transitions.len()
+    ));
+    code.push_str(&format!(
+        "pub static AT_END: [u16; {}] = {at_end:?};\n",
+        at_end.len()
+    ));
+    code.push_str(&format!(
+        "pub static MATCH_STARTS: [u16; {}] = {match_starts:?};\n",
+        match_starts.len()
+    ));
+    code.push_str(&format!(
+        "pub static MATCHES: [u16; {}] = {matches:?};\n",
+        matches.len()
+    ));
+    code
+}
+
+/// Groups the bytes every state of a table treats alike (`next[state][byte]`
+/// is the state it goes to) into classes: each byte's class, and each
+/// class's column (the next state for each state).
+fn byte_classes(next: &[[usize; 256]]) -> ([u8; 256], Vec<Vec<usize>>) {
+    let mut classes = [0u8; 256];
+    let mut columns: Vec<Vec<usize>> = Vec::new();
+    for byte in 0..256 {
+        let column: Vec<usize> = next.iter().map(|row| row[byte]).collect();
+        let class = match columns.iter().position(|c| *c == column) {
+            Some(class) => class,
+            None => {
+                columns.push(column);
+                columns.len() - 1
+            }
+        };
+        classes[byte] = u8::try_from(class).expect("at most 256 classes");
+    }
+    (classes, columns)
 }
 
 /// The keyword automaton as Rust statics: the Aho-Corasick automaton of the
@@ -144,19 +292,7 @@ fn keyword_table(keywords: &[String]) -> String {
         .position(|&s| nfa.is_match(order[s]))
         .unwrap_or(order.len());
     // Bytes that every state treats alike share a class.
-    let mut classes = [0u8; 256];
-    let mut columns: Vec<Vec<usize>> = Vec::new();
-    for byte in 0..256 {
-        let column: Vec<usize> = next.iter().map(|row| row[byte]).collect();
-        let class = match columns.iter().position(|c| *c == column) {
-            Some(class) => class,
-            None => {
-                columns.push(column);
-                columns.len() - 1
-            }
-        };
-        classes[byte] = u8::try_from(class).expect("at most 256 classes");
-    }
+    let (classes, columns) = byte_classes(&next);
     let stride = columns.len();
     let mut transitions: Vec<u32> = Vec::with_capacity(order.len() * stride);
     for &old in &renumbered {

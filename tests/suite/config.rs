@@ -178,3 +178,46 @@ fn the_example_config_is_valid_and_documents_every_key() {
         );
     }
 }
+
+/// File-name rules a config adds, one on a path of its own and one on a
+/// built-in rule's path, each block a real commit beside the built-in ones;
+/// a disabled built-in file-name rule stops blocking.
+#[test]
+fn custom_file_name_rules_block_beside_the_built_in_ones_and_built_in_ones_can_be_disabled() {
+    let repo = TestRepo::new();
+    repo.install_hook();
+    repo.stage(
+        ".leakgate.toml",
+        r#"
+[extend]
+disabled_rules = ["pkcs12-file"]
+
+[[rules]]
+id = "acme-vault-file"
+description = "ACME vault export"
+path = '''(?:^|/)acme\.vault$'''
+
+[[rules]]
+id = "team-dotenv"
+description = "A dotenv file, by the team's own rule"
+path = '''(?i)(?:^|/)\.env(?:\.[^/]+)?$'''
+"#,
+    );
+    repo.commit_unchecked("config");
+    repo.stage("exports/acme.vault", "data\n");
+    repo.stage("app/.env", "X=1\n");
+    repo.stage("certs/client.p12", "binary\n");
+    let out = repo.commit(&[]);
+    let all = assert_blocked_by_finding(&out);
+    for expected in ["acme-vault-file", "team-dotenv", "dotenv-file"] {
+        assert!(all.contains(expected), "{expected} missing:\n{all}");
+    }
+    assert!(all.contains("exports/acme.vault"), "{all}");
+    assert!(
+        !all.contains("pkcs12-file"),
+        "a disabled rule reported:\n{all}"
+    );
+    // Without the vault and the dotenv, the disabled rule's file passes.
+    repo.git(&["rm", "-q", "--cached", "exports/acme.vault", "app/.env"]);
+    assert_passed(&repo.commit(&[]));
+}
