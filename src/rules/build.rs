@@ -190,33 +190,26 @@ fn file_name_table(patterns: &[String]) -> String {
         .map(|&row| u16::try_from(row).expect("under 65,536 states"))
         .collect();
     let mut code = String::new();
-    code.push_str(&format!(
-        "pub static PATTERNS: [&str; {}] = {patterns:?};\n",
-        patterns.len()
-    ));
+    static_array(&mut code, "PATTERNS", "&str", patterns);
     code.push_str(&format!("pub static CLASSES: [u8; 256] = {classes:?};\n"));
     code.push_str(&format!("pub const STRIDE: usize = {stride};\n"));
     code.push_str(&format!(
         "pub const DEAD: usize = {};\n",
         dead.unwrap_or(usize::MAX)
     ));
-    code.push_str(&format!(
-        "pub static TRANSITIONS: [u16; {}] = {transitions:?};\n",
-        transitions.len()
-    ));
-    code.push_str(&format!(
-        "pub static AT_END: [u16; {}] = {at_end:?};\n",
-        at_end.len()
-    ));
-    code.push_str(&format!(
-        "pub static MATCH_STARTS: [u16; {}] = {match_starts:?};\n",
-        match_starts.len()
-    ));
-    code.push_str(&format!(
-        "pub static MATCHES: [u16; {}] = {matches:?};\n",
-        matches.len()
-    ));
+    static_array(&mut code, "TRANSITIONS", "u16", &transitions);
+    static_array(&mut code, "AT_END", "u16", &at_end);
+    static_array(&mut code, "MATCH_STARTS", "u16", &match_starts);
+    static_array(&mut code, "MATCHES", "u16", &matches);
     code
+}
+
+/// Appends `pub static NAME: [TYPE; N] = [...];` for `values`.
+fn static_array<T: std::fmt::Debug>(code: &mut String, name: &str, ty: &str, values: &[T]) {
+    code.push_str(&format!(
+        "pub static {name}: [{ty}; {}] = {values:?};\n",
+        values.len()
+    ));
 }
 
 /// Groups the bytes every state of a table treats alike (`next[state][byte]`
@@ -311,28 +304,16 @@ fn keyword_table(keywords: &[String]) -> String {
         match_starts.push(matches.len());
     }
     let mut code = String::new();
-    code.push_str(&format!(
-        "pub static KEYWORDS: [&str; {}] = {keywords:?};\n",
-        keywords.len()
-    ));
+    static_array(&mut code, "KEYWORDS", "&str", keywords);
     code.push_str(&format!("pub static CLASSES: [u8; 256] = {classes:?};\n"));
     code.push_str(&format!("pub const STRIDE: usize = {stride};\n"));
     code.push_str(&format!(
         "pub const FIRST_MATCH: u32 = {};\n",
         first_match * stride
     ));
-    code.push_str(&format!(
-        "pub static TRANSITIONS: [u32; {}] = {transitions:?};\n",
-        transitions.len()
-    ));
-    code.push_str(&format!(
-        "pub static MATCH_STARTS: [u32; {}] = {match_starts:?};\n",
-        match_starts.len()
-    ));
-    code.push_str(&format!(
-        "pub static MATCHES: [u16; {}] = {matches:?};\n",
-        matches.len()
-    ));
+    static_array(&mut code, "TRANSITIONS", "u32", &transitions);
+    static_array(&mut code, "MATCH_STARTS", "u32", &match_starts);
+    static_array(&mut code, "MATCHES", "u16", &matches);
     code
 }
 
