@@ -61,8 +61,6 @@ pub(super) struct FileNameMatcher {
     /// For pattern `i` of the built-in DFA, the positions in the engine's
     /// `file_name_rules` of the rules with that path.
     builtin_positions: Vec<Vec<usize>>,
-    /// Whether any rule's path is a built-in one.
-    builtin_used: bool,
     /// The positions of the rules whose path is no built-in rule's, and the
     /// regex over their paths (pattern `i` is position `other_positions[i]`).
     other_positions: Vec<usize>,
@@ -86,11 +84,9 @@ impl FileNameMatcher {
                 }
             }
         }
-        let builtin_used = builtin_positions.iter().any(|p| !p.is_empty());
         let others = (!other_patterns.is_empty()).then(|| FileNameRegex::start(other_patterns));
         FileNameMatcher {
             builtin_positions,
-            builtin_used,
             other_positions,
             others,
         }
@@ -100,10 +96,8 @@ impl FileNameMatcher {
     /// `path`, in order.
     fn matching(&self, path: &[u8]) -> Result<Vec<usize>> {
         let mut positions = Vec::new();
-        if self.builtin_used {
-            for pattern in builtin_matches(path) {
-                positions.extend_from_slice(&self.builtin_positions[pattern]);
-            }
+        for pattern in builtin_matches(path) {
+            positions.extend_from_slice(&self.builtin_positions[pattern]);
         }
         if let Some(others) = &self.others {
             let regex = others.get().as_ref().map_err(|err| anyhow!("{err}"))?;

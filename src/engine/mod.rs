@@ -226,8 +226,7 @@ impl Engine {
             .filter(|&i| rules[i].spec.is_path_only())
             .collect();
         let file_names = file_names::FileNameMatcher::new(&rules, &file_name_rules);
-        let prefilter = Prefilter::new(&prefilter_keywords);
-        let prefilter = prefilter?;
+        let prefilter = Prefilter::new(&prefilter_keywords)?;
         let rule_infos = rules
             .iter()
             .map(|r| RuleInfo {
