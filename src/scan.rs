@@ -79,7 +79,7 @@ pub struct ScanReport {
     pub skipped: Vec<Skipped>,
     /// True for staged scans, where findings block a commit.
     pub staged: bool,
-    /// The rules the scan ran, sorted by id.
+    /// The rules the scan ran, in rule order (shared with the engine).
     pub rules: Arc<[RuleInfo]>,
     /// Config settings that were read but could not be applied.
     pub warnings: Vec<String>,
@@ -433,9 +433,6 @@ pub fn scan_commits_with(
     sort_findings(&mut findings);
     let mut report = ScanReport {
         findings,
-        rules: engine.rule_infos(),
-        warnings: engine.config_warnings().to_vec(),
-        warning_details: engine.config_warning_details().to_vec(),
         files: outcome.files,
         bytes: outcome.bytes,
         skipped: outcome
@@ -446,6 +443,7 @@ pub fn scan_commits_with(
         commits: Some(outcome.commits),
         ..ScanReport::default()
     };
+    report.record_engine(&engine);
     add_verify_setup(&mut report, &engine, config);
     Ok(report)
 }
@@ -595,10 +593,17 @@ impl<'e> Collector<'e> {
         sort_findings(&mut self.report.findings);
         self.report.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         self.report.staged = staged;
-        self.report.rules = self.engine.rule_infos();
-        self.report.warnings = self.engine.config_warnings().to_vec();
-        self.report.warning_details = self.engine.config_warning_details().to_vec();
+        self.report.record_engine(self.engine);
         self.report
+    }
+}
+
+impl ScanReport {
+    /// Records what `engine` ran: its rules and its config's warnings.
+    fn record_engine(&mut self, engine: &Engine) {
+        self.rules = engine.rule_infos();
+        self.warnings = engine.config_warnings().to_vec();
+        self.warning_details = engine.config_warning_details().to_vec();
     }
 }
 

@@ -118,7 +118,7 @@ fn main() {
 /// compares the two. The table is read in place: nothing is built or
 /// checked at run time.
 ///
-/// `STATES` rows of `STRIDE` columns: `TRANSITIONS[row * STRIDE +
+/// Rows of `STRIDE` columns: `TRANSITIONS[row * STRIDE +
 /// CLASSES[byte]]` is the next row, `AT_END[row]` the row after the end of
 /// the path; row 0 is the start and `DEAD` the row no match is reached
 /// from. `MATCHES[MATCH_STARTS[row]..MATCH_STARTS[row + 1]]` are the
