@@ -7,7 +7,10 @@
 //!
 //! The cost is bounded on every input, since a commit hook must never be
 //! quadratic (a regenerated 400k-line JSON file once took 26 s here):
-//! 1. Lines common to the start and the end are unchanged.
+//! 1. Lines common to the start and the end are unchanged. They are found
+//!    by comparing bytes, before any line is hashed: a typical commit
+//!    changes a few lines of a file, and hashing every line of both
+//!    versions was most of the diff's work.
 //! 2. A line whose content the old middle never has is new, whatever the
 //!    alignment; a line the new middle never has is a deletion. Neither
 //!    takes part in the alignment (as in git's xdiff), so what is left to
@@ -37,14 +40,96 @@ pub fn added_lines(old: &[u8], new: &[u8]) -> AddedLines {
 /// [`added_lines`] with the alignment's work limited by `budget`.
 fn added_lines_within(old: &[u8], new: &[u8], budget: fn(usize) -> u64) -> AddedLines {
     let (old, new) = (text_for_scanning(old), text_for_scanning(new));
-    let input = InternedInput::new(byte_lines(&old), byte_lines(&new));
+    let common = CommonEnds::of(&old, &new);
+    let (old, new) = (common.middle(&old), common.middle(&new));
+    let input = InternedInput::new(byte_lines(old), byte_lines(new));
     let flags = new_line_flags(
         &input.before,
         &input.after,
         input.interner.num_tokens(),
         budget,
     );
-    AddedLines::Ranges(ranges(&flags))
+    AddedLines::Ranges(ranges(&flags, common.prefix_lines))
+}
+
+/// The whole lines two texts share at their start and at their end, which
+/// the diff leaves out: they are unchanged.
+struct CommonEnds {
+    /// Bytes of the shared leading lines.
+    prefix: usize,
+    /// How many lines those are.
+    prefix_lines: u32,
+    /// Bytes of the shared trailing lines (not overlapping the prefix).
+    suffix: usize,
+}
+
+impl CommonEnds {
+    fn of(old: &[u8], new: &[u8]) -> Self {
+        // The shared bytes, cut back to the last line break in them.
+        let same = common_prefix_len(old, new);
+        let prefix = memchr::memrchr(b'\n', &old[..same]).map_or(0, |i| i + 1);
+        let prefix_lines = memchr::memchr_iter(b'\n', &old[..prefix]).count() as u32;
+        let (old_rest, new_rest) = (&old[prefix..], &new[prefix..]);
+        let same = common_suffix_len(old_rest, new_rest);
+        // The shared end must start a line on both sides. Where the shared
+        // bytes reach back to the prefix on one side, that side starts a
+        // line there; else the byte before them differs, and the shared
+        // lines start after the first line break among them.
+        let starts_line = |rest: &[u8]| rest.len() == same || rest[rest.len() - same - 1] == b'\n';
+        let suffix = match starts_line(old_rest) && starts_line(new_rest) {
+            true => same,
+            false => {
+                let shared = &old_rest[old_rest.len() - same..];
+                memchr::memchr(b'\n', shared).map_or(0, |i| same - i - 1)
+            }
+        };
+        CommonEnds {
+            prefix,
+            prefix_lines,
+            suffix,
+        }
+    }
+
+    /// What is left of `text` between the shared lines.
+    fn middle<'t>(&self, text: &'t [u8]) -> &'t [u8] {
+        &text[self.prefix..text.len() - self.suffix]
+    }
+}
+
+/// How many bytes `a` and `b` share at their start. Blocks are compared
+/// first, as one `memcmp` each.
+fn common_prefix_len(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 64;
+    let len = a.len().min(b.len());
+    let mut at = 0;
+    while at + BLOCK <= len && a[at..at + BLOCK] == b[at..at + BLOCK] {
+        at += BLOCK;
+    }
+    at + a[at..len]
+        .iter()
+        .zip(&b[at..len])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// How many bytes `a` and `b` share at their end.
+fn common_suffix_len(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 64;
+    let len = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - len..], &b[b.len() - len..]);
+    let mut shared = 0;
+    while shared + BLOCK <= len
+        && a[len - shared - BLOCK..len - shared] == b[len - shared - BLOCK..len - shared]
+    {
+        shared += BLOCK;
+    }
+    shared
+        + a[..len - shared]
+            .iter()
+            .rev()
+            .zip(b[..len - shared].iter().rev())
+            .take_while(|(x, y)| x == y)
+            .count()
 }
 
 /// How much work the alignment of `lines` lines may take: steps of the
@@ -54,7 +139,8 @@ fn work_budget(lines: usize) -> u64 {
     32 * lines as u64 + 4_000_000
 }
 
-/// For each line of `after`, whether it is new relative to `before`.
+/// For each line of `after`, whether it is new relative to `before` (the
+/// middles of the texts: their [`CommonEnds`] are left out already).
 fn new_line_flags(
     before: &[Token],
     after: &[Token],
@@ -62,36 +148,27 @@ fn new_line_flags(
     budget: fn(usize) -> u64,
 ) -> Vec<bool> {
     let mut flags = vec![false; after.len()];
-    let prefix = before.iter().zip(after).take_while(|(a, b)| a == b).count();
-    let suffix = before[prefix..]
-        .iter()
-        .rev()
-        .zip(after[prefix..].iter().rev())
-        .take_while(|(a, b)| a == b)
-        .count();
-    let old_middle = &before[prefix..before.len() - suffix];
-    let new_middle = &after[prefix..after.len() - suffix];
     let mut old_count = vec![0u32; num_tokens as usize];
     let mut new_count = vec![0u32; num_tokens as usize];
-    for t in old_middle {
+    for t in before {
         old_count[t.0 as usize] += 1;
     }
-    for t in new_middle {
+    for t in after {
         new_count[t.0 as usize] += 1;
     }
-    let old_kept: Vec<Token> = old_middle
+    let old_kept: Vec<Token> = before
         .iter()
         .copied()
         .filter(|t| new_count[t.0 as usize] > 0)
         .collect();
     let mut new_kept = Vec::new();
     let mut new_index = Vec::new();
-    for (i, t) in new_middle.iter().enumerate() {
+    for (i, t) in after.iter().enumerate() {
         if old_count[t.0 as usize] == 0 {
-            flags[prefix + i] = true;
+            flags[i] = true;
         } else {
             new_kept.push(*t);
-            new_index.push(prefix + i);
+            new_index.push(i);
         }
     }
     let budget = budget(old_kept.len() + new_kept.len());
@@ -153,11 +230,12 @@ fn greedy_fits(a: &[Token], b: &[Token], budget: u64) -> bool {
     true
 }
 
-/// 1-based, end-exclusive ranges of the flagged lines.
-fn ranges(flags: &[bool]) -> Vec<Range<u32>> {
+/// 1-based, end-exclusive ranges of the flagged lines, which follow
+/// `skipped` lines.
+fn ranges(flags: &[bool], skipped: u32) -> Vec<Range<u32>> {
     let mut out: Vec<Range<u32>> = Vec::new();
     for (i, _) in flags.iter().enumerate().filter(|(_, f)| **f) {
-        let line = i as u32 + 1;
+        let line = skipped + i as u32 + 1;
         match out.last_mut() {
             Some(last) if last.end == line => last.end = line + 1,
             _ => out.push(line..line + 1),
@@ -212,6 +290,25 @@ mod tests {
     }
 
     #[test]
+    fn a_change_at_any_byte_is_the_one_line_reported() {
+        // Long enough for several 64-byte blocks on both sides of each
+        // change, so block boundaries fall everywhere relative to it.
+        let old: Vec<u8> = (0..60)
+            .flat_map(|i| format!("line {i:02}\n").into_bytes())
+            .collect();
+        for at in 0..old.len() {
+            let mut new = old.clone();
+            new[at] = b'#';
+            let line = old[..at].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            assert_eq!(
+                added_lines(&old, &new),
+                AddedLines::Ranges(vec![line..line + 1]),
+                "byte {at} changed"
+            );
+        }
+    }
+
+    #[test]
     fn utf16_files_are_diffed_by_their_decoded_lines() {
         let utf16 = |text: &str| {
             let mut bytes = vec![0xFF, 0xFE];
@@ -240,8 +337,17 @@ mod tests {
     }
 
     fn small_text() -> impl Strategy<Value = Vec<u8>> {
+        text_of(0..12)
+    }
+
+    /// Texts long enough to span several 64-byte blocks.
+    fn long_text() -> impl Strategy<Value = Vec<u8>> {
+        text_of(0..120)
+    }
+
+    fn text_of(pieces: Range<usize>) -> impl Strategy<Value = Vec<u8>> {
         const PIECES: [&[u8]; 6] = [b"a\n", b"b\n", b"key\n", b"c", b"\n", b"a\r\n"];
-        proptest::collection::vec(proptest::sample::select(&PIECES[..]), 0..12)
+        proptest::collection::vec(proptest::sample::select(&PIECES[..]), pieces)
             .prop_map(|parts| parts.concat())
     }
 
@@ -276,6 +382,42 @@ mod tests {
             if old == new {
                 prop_assert!(ranges.is_empty());
             }
+        }
+
+        /// The shared ends leave out as many lines as the most whole lines
+        /// the texts share at their start, then at their end (counted line
+        /// by line), and each end is whole lines that both texts have there.
+        #[test]
+        fn the_shared_ends_are_the_shared_whole_lines(
+            head in long_text(),
+            old_middle in small_text(),
+            new_middle in small_text(),
+            tail in long_text(),
+        ) {
+            let old = [&head[..], &old_middle, &tail].concat();
+            let new = [&head[..], &new_middle, &tail].concat();
+            let (old_lines, new_lines) = (lines(&old), lines(&new));
+            let prefix = old_lines.iter().zip(&new_lines).take_while(|(a, b)| a == b).count();
+            let suffix = old_lines[prefix..]
+                .iter()
+                .rev()
+                .zip(new_lines[prefix..].iter().rev())
+                .take_while(|(a, b)| a == b)
+                .count();
+            let common = CommonEnds::of(&old, &new);
+            let starts = lines(&old[..common.prefix]);
+            prop_assert_eq!(&old[..common.prefix], &new[..common.prefix]);
+            prop_assert!(common.prefix == 0 || old[common.prefix - 1] == b'\n');
+            prop_assert_eq!(common.prefix_lines as usize, starts.len());
+            let (old_end, new_end) = (old.len() - common.suffix, new.len() - common.suffix);
+            prop_assert!(common.prefix <= old_end && common.prefix <= new_end);
+            prop_assert_eq!(&old[old_end..], &new[new_end..]);
+            for (text, end) in [(&old, old_end), (&new, new_end)] {
+                let starts_line = end == common.prefix || text[end - 1] == b'\n';
+                prop_assert!(common.suffix == 0 || starts_line);
+            }
+            let ends = lines(&old[old_end..]);
+            prop_assert_eq!(starts.len() + ends.len(), prefix + suffix);
         }
 
         /// The linear fallback, forced by a zero budget: it may call more
