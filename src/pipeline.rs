@@ -142,10 +142,15 @@ pub fn scan(
     jobs: Vec<Job>,
     progress: &Progress,
 ) -> Result<Vec<Vec<Scanned>>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(jobs.len());
-    if jobs.len() < PARALLEL_MIN_JOBS || threads < 2 {
+    // Asked only for many jobs: the answer reads the cgroup's CPU quota
+    // from /proc and /sys, three files a small commit need not open.
+    let threads = match jobs.len() < PARALLEL_MIN_JOBS {
+        true => 1,
+        false => std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(jobs.len()),
+    };
+    if threads < 2 {
         let reader = objects.reader()?;
         return jobs
             .into_iter()
