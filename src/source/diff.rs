@@ -300,9 +300,10 @@ mod tests {
             let mut new = old.clone();
             new[at] = b'#';
             let line = old[..at].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            let changed_line = line..line + 1;
             assert_eq!(
                 added_lines(&old, &new),
-                AddedLines::Ranges(vec![line..line + 1]),
+                AddedLines::Ranges(vec![changed_line]),
                 "byte {at} changed"
             );
         }
