@@ -8,7 +8,8 @@
 #   CORPUS_DIR    where the corpora live (default target/bench-corpus); they
 #                 are built with ../shared/bench/make-corpus.sh when missing,
 #                 or always with REBUILD_CORPUS=1
-#   LEAKGATE_BIN  the binary to measure (default: a release build made here)
+#   LEAKGATE_BIN  the binary to measure (default: built here as install.sh
+#                 builds it, into target/bench-install)
 #   CASE          small, big, history, regenerated, interleaved, push-1,
 #                 push-1000 (default: all); the push cases time `git push`
 #                 into a bare copy of the history corpus with the pre-receive
@@ -24,9 +25,9 @@ binary=${2:-}
 shift $(( $# > 2 ? 2 : $# ))
 
 if [ -z "$binary" ]; then
-    echo "building leakgate (release)..." >&2
-    (cd "$root" && cargo build --release --locked --quiet)
-    binary=$root/target/release/leakgate
+    echo "building leakgate as install.sh does..." >&2
+    CARGO_INSTALL_ROOT="$root/target/bench-install" "$root/install.sh" --binary-only >&2
+    binary=$root/target/bench-install/bin/leakgate
 fi
 
 make_corpus=${MAKE_CORPUS:-$root/../shared/bench/make-corpus.sh}

@@ -12,8 +12,14 @@ pub const AWS_KEY_ID: &str = "AKIAD7RGN7SS555HMTF6";
 /// A fake GitHub token with a valid checksum.
 pub const GITHUB_TOKEN: &str = "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";
 
+/// The leakgate under test: the one cargo has just built, or the binary
+/// `LEAKGATE_TEST_BIN` names (`.ci/run` runs the suite again on the binary
+/// `install.sh` builds, which is linked differently).
 pub fn leakgate_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_leakgate"))
+    match std::env::var_os("LEAKGATE_TEST_BIN") {
+        Some(bin) => PathBuf::from(bin),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_leakgate")),
+    }
 }
 
 pub struct TestRepo {
