@@ -192,22 +192,30 @@ fn line_excerpt(content: &[u8], line: Range<usize>, secret: &Range<usize>) -> Ra
     start..end.max(start)
 }
 
-/// Keeps the regions that overlap a new line: a finding must touch one, and
-/// its secret lies inside its region, so the others cannot yield one.
-pub(super) fn near_new_lines<'c>(
-    regions: Vec<Range<usize>>,
-    added: &AddedLines,
-    lines: impl FnOnce() -> &'c LineIndex<'c>,
-) -> Vec<Range<usize>> {
+/// The byte ranges of the new lines, sorted; `None` when every line is new.
+pub(super) fn new_line_bytes(added: &AddedLines, lines: &LineIndex) -> Option<Vec<Range<usize>>> {
     let AddedLines::Ranges(ranges) = added else {
+        return None;
+    };
+    Some(
+        ranges
+            .iter()
+            .map(|r| lines.byte_range_of_lines(r.start, r.end))
+            .filter(|r| !r.is_empty())
+            .collect(),
+    )
+}
+
+/// Keeps the regions that overlap a new line (`new_bytes`, from
+/// [`new_line_bytes`]): a finding must touch one, and its secret lies
+/// inside its region, so the others cannot yield one.
+pub(super) fn near_new_lines(
+    regions: Vec<Range<usize>>,
+    new_bytes: Option<&[Range<usize>]>,
+) -> Vec<Range<usize>> {
+    let Some(new_bytes) = new_bytes else {
         return regions;
     };
-    let lines = lines();
-    let new_bytes: Vec<Range<usize>> = ranges
-        .iter()
-        .map(|r| lines.byte_range_of_lines(r.start, r.end))
-        .filter(|r| !r.is_empty())
-        .collect();
     regions
         .into_iter()
         .filter(|region| {

@@ -48,7 +48,7 @@ static BUILTIN_REACH: &[(&str, &str, &[&str], Option<Reach>)] =
 /// The reach the build script worked out for built-in rule `id`, if the
 /// rule still has the regex and keywords it was built with (a config may
 /// replace a built-in rule's).
-fn builtin_reach(id: &str, pattern: &str, keywords: &[String]) -> Option<Option<Reach>> {
+pub(super) fn builtin_reach(id: &str, pattern: &str, keywords: &[String]) -> Option<Option<Reach>> {
     let at = BUILTIN_REACH
         .binary_search_by(|(built_id, ..)| (*built_id).cmp(id))
         .ok()?;
@@ -142,17 +142,18 @@ pub fn captures_len(regex: &Regex) -> usize {
 }
 
 impl RuleRegex {
-    /// `keywords` are the rule's keywords as the prefilter knows them. A
-    /// built-in rule (`id`, with the regex and keywords it was built with)
-    /// takes its reach from the build script; any other rule's regex is
-    /// parsed and analysed now, so an invalid one fails here.
+    /// `keywords` are the rule's keywords as the prefilter knows them;
+    /// `built_reach` the reach the build script worked out for a built-in
+    /// rule with the regex and keywords it was built with
+    /// ([`builtin_reach`]). Any other rule's regex is parsed and analysed
+    /// now, so an invalid one fails here.
     pub fn new(
-        id: &str,
         pattern: &str,
         keywords: &[String],
+        built_reach: Option<Option<Reach>>,
         secret_group: Option<usize>,
     ) -> Result<Self, String> {
-        let keyword_reach = match builtin_reach(id, pattern, keywords) {
+        let keyword_reach = match built_reach {
             Some(known) => known,
             None => reach::reach_of_rule(pattern, keywords)?,
         };
@@ -389,7 +390,7 @@ mod tests {
             ) {
                 let (pattern, keywords) = RULES[which];
                 let keywords: Vec<String> = keywords.iter().map(|k| k.to_string()).collect();
-                let rule = RuleRegex::new("test", pattern, &keywords, None).unwrap();
+                let rule = RuleRegex::new(pattern, &keywords, None, None).unwrap();
                 let reach = rule.keyword_reach().expect("each test rule is bounded");
                 let content = pieces.concat().into_bytes();
                 let lowered = content.to_ascii_lowercase();
@@ -410,8 +411,7 @@ mod tests {
     fn region_search_finds_exactly_the_whole_blob_matches() {
         let pattern =
             r#"(?i)[a-z_]{0,8}(?:secret|token)[a-z_]{0,4}\s{0,3}=\s{0,3}"([^"\n]{4,16})""#;
-        let rule =
-            RuleRegex::new("test", pattern, &["secret".into(), "token".into()], None).unwrap();
+        let rule = RuleRegex::new(pattern, &["secret".into(), "token".into()], None, None).unwrap();
         let reach = rule.keyword_reach().unwrap();
         let mut text = String::new();
         for i in 0..400 {

@@ -56,7 +56,9 @@ use crate::rules::RuleSpec;
 use crate::source_text::SourceText;
 use allowlist::Allowlist;
 pub use candidates::Considered;
-use candidates::{BlobText, mask_candidates, near_new_lines, prefer_specific, record_all};
+use candidates::{
+    BlobText, mask_candidates, near_new_lines, new_line_bytes, prefer_specific, record_all,
+};
 pub use drop::DropReason;
 pub use ignored::IgnoredFinding;
 use prefilter::Prefilter;
@@ -180,8 +182,9 @@ pub struct Engine {
     config_warnings: Vec<String>,
     /// What the summary lines among `config_warnings` sum up.
     config_warning_details: Vec<String>,
-    /// Search every triggered rule over the whole blob, ignoring keyword
-    /// regions: the reference the region search is tested against.
+    /// Search for keywords and run every triggered rule over the whole
+    /// blob, ignoring windows near new lines and keyword regions: the
+    /// reference the windowed and region searches are tested against.
     whole_blobs_only: bool,
     /// The file-name rules, in rule order.
     file_name_rules: Vec<usize>,
@@ -226,7 +229,8 @@ impl Engine {
             .filter(|&i| rules[i].spec.is_path_only())
             .collect();
         let file_names = file_names::FileNameMatcher::new(&rules, &file_name_rules);
-        let prefilter = Prefilter::new(&prefilter_keywords)?;
+        let reaches_far: Vec<bool> = rules.iter().map(CompiledRule::reaches_far).collect();
+        let prefilter = Prefilter::new(&prefilter_keywords, &reaches_far)?;
         let rule_infos = rules
             .iter()
             .map(|r| RuleInfo {
@@ -402,11 +406,12 @@ impl Engine {
         }
 
         let text = BlobText::new(content);
-        let lines = || text.lines();
+        let new_bytes = new_line_bytes(&input.added, text.lines());
         // Every rule match, whatever becomes of it: each is masked wherever
         // a finding's line shows it (see `mask_candidates`).
         let mut candidates = Vec::new();
-        let keywords = self.prefilter.scan(content);
+        let near_new = new_bytes.as_deref().filter(|_| !self.whole_blobs_only);
+        let keywords = self.prefilter.scan(content, near_new);
         for &rule_index in &keywords.triggered {
             let rule = &self.rules[rule_index];
             if rule.spec.regex.is_none() {
@@ -418,7 +423,7 @@ impl Engine {
                 Some(reach) => {
                     let around = self.prefilter.occurrences_of(&keywords, rule_index);
                     let regions = matcher::regions_around(around, reach, content);
-                    let regions = near_new_lines(regions, &input.added, lines);
+                    let regions = near_new_lines(regions, new_bytes.as_deref());
                     if regions.is_empty() {
                         continue;
                     }
@@ -576,6 +581,35 @@ mod tests {
         assert_eq!(lines_found(&engine, text, AddedLines::All), vec![3]);
     }
 
+    /// A private key block longer than the prefilter's windows, whose last
+    /// lines alone are new: its keyword, on an old line far above them,
+    /// still triggers its rule (rules that reach far have their keywords
+    /// searched over the whole blob).
+    #[test]
+    #[allow(clippy::single_range_in_vec_init)] // one range of new lines
+    fn a_far_reaching_rule_is_triggered_by_a_keyword_far_from_the_new_lines() {
+        let engine = builtin_engine();
+        let mut state = 0x9e37_79b9_u32;
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut body = String::new();
+        for _ in 0..50 {
+            for _ in 0..64 {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                body.push(alphabet[(state % 64) as usize] as char);
+            }
+            body.push('\n');
+        }
+        assert!(body.len() > 2 * prefilter::NEAR_BYTES);
+        let text =
+            format!("-----BEGIN RSA PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----\n");
+        let last = text.lines().count() as u32;
+        let tail = AddedLines::Ranges(vec![last - 1..last + 1]);
+        assert_eq!(lines_found(&engine, &text, AddedLines::All), vec![1]);
+        assert_eq!(lines_found(&engine, &text, tail), vec![1]);
+    }
+
     #[test]
     fn a_keyword_at_the_far_end_of_a_match_is_reached() {
         let engine = engine_with_rule(
@@ -611,7 +645,14 @@ mod tests {
         let mut reference = Engine::from_specs(specs, Vec::new()).unwrap();
         reference.whole_blobs_only = true;
         let every_third: Vec<Range<u32>> = (1..=lines).step_by(3).map(|l| l..l + 1).collect();
-        for added in [AddedLines::All, AddedLines::Ranges(every_third)] {
+        // Far apart, so most keywords lie outside the windows the
+        // prefilter searches around new lines.
+        let every_80th: Vec<Range<u32>> = (1..=lines).step_by(80).map(|l| l..l + 2).collect();
+        for added in [
+            AddedLines::All,
+            AddedLines::Ranges(every_third),
+            AddedLines::Ranges(every_80th),
+        ] {
             let input = ScanInput {
                 path: RepoPath::new("mixed.txt"),
                 content: text.as_bytes(),

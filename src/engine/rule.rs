@@ -8,7 +8,7 @@ use anyhow::{Result, anyhow};
 use regex_automata::meta::Regex as MetaRegex;
 
 use super::drop::DropReason;
-use super::matcher::{self, RuleRegex};
+use super::matcher::{self, Reach, RuleRegex};
 use super::{ScanInput, entropy, filters, validate};
 use crate::finding::{Finding, Secret};
 use crate::rules::RuleSpec;
@@ -16,6 +16,9 @@ use crate::source_text::describe_regex_error;
 
 pub(super) struct CompiledRule {
     pub(super) spec: RuleSpec,
+    /// The keyword reach the build script worked out, if this is a built-in
+    /// content rule with the regex and keywords it was built with.
+    built_reach: Option<Option<Reach>>,
     paths: OnceLock<Result<PathFilter, String>>,
     regex: OnceLock<Result<RuleRegex, String>>,
 }
@@ -23,10 +26,30 @@ pub(super) struct CompiledRule {
 impl CompiledRule {
     /// The rule, its regexes not compiled yet.
     pub(super) fn new(spec: RuleSpec) -> Self {
+        let built_reach = spec.regex.as_ref().and_then(|pattern| {
+            matcher::builtin_reach(spec.id(), pattern.get_ref(), &spec.keywords)
+        });
         CompiledRule {
             spec,
+            built_reach,
             paths: OnceLock::new(),
             regex: OnceLock::new(),
+        }
+    }
+
+    /// Whether the rule's matches may lie more than
+    /// [`NEAR_BYTES`](super::prefilter::NEAR_BYTES) past its keyword (or
+    /// past the keyword's line), as far as is known without analysing its
+    /// regex: a rule the build script did not analyse counts as reaching
+    /// far.
+    pub(super) fn reaches_far(&self) -> bool {
+        match self.built_reach {
+            Some(Some(reach)) => [reach.before, reach.after].iter().any(|side| {
+                side.bytes
+                    .or(side.beyond_line)
+                    .is_none_or(|extent| extent > super::prefilter::NEAR_BYTES)
+            }),
+            Some(None) | None => true,
         }
     }
 }
@@ -103,9 +126,9 @@ impl CompiledRule {
         let compiled = self.regex.get_or_init(|| {
             let pattern = self.spec.regex.as_ref().expect("content rule has a regex");
             RuleRegex::new(
-                self.spec.id(),
                 pattern.get_ref(),
                 &self.spec.keywords,
+                self.built_reach,
                 self.spec.secret_group,
             )
             // Never quotes the pattern: it may hold a secret.

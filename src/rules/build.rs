@@ -304,6 +304,11 @@ fn keyword_table(keywords: &[String]) -> String {
         match_starts.push(matches.len());
     }
     let mut code = String::new();
+    // The prefilter searches windows of whole lines for them.
+    assert!(
+        keywords.iter().all(|k| !k.contains('\n')),
+        "a built-in keyword holds a line break"
+    );
     static_array(&mut code, "KEYWORDS", "&str", keywords);
     code.push_str(&format!("pub static CLASSES: [u8; 256] = {classes:?};\n"));
     code.push_str(&format!("pub const STRIDE: usize = {stride};\n"));
