@@ -193,9 +193,10 @@ impl Prefilter {
     /// occurrence is (rules searched only around their keywords need them).
     ///
     /// With `new_bytes` (the byte ranges of the new lines, sorted), the
-    /// keywords of rules that do not reach far are looked for only within
+    /// keywords of rules that do not reach far may be looked for only within
     /// [`NEAR_BYTES`] of them, widened to whole lines: an occurrence farther
-    /// away cannot lead to a match that touches a new line.
+    /// away cannot lead to a match that touches a new line. (When that is
+    /// most of the blob, the whole blob is searched.)
     pub fn scan(&self, haystack: &[u8], new_bytes: Option<&[Range<usize>]>) -> KeywordHits {
         let mut hit = vec![false; self.patterns_of_rule.len()];
         for &rule in &self.always {
@@ -212,13 +213,19 @@ impl Prefilter {
             }
             occurrences.push((pattern, range));
         };
+        // Where the windows cover most of the blob (a regenerated file), one
+        // walk over all of it costs less than the far search plus the walk.
         let near = match (new_bytes, &self.far) {
-            (Some(new_bytes), Some(far)) if self.builtin_used => Some((new_bytes, far)),
+            (Some(new_bytes), Some(far)) if self.builtin_used => {
+                let windows = windows_near(haystack, new_bytes);
+                let covered: usize = windows.iter().map(|w| w.len()).sum();
+                (covered <= haystack.len() / 2).then_some((windows, far))
+            }
             _ => None,
         };
-        if let Some((new_bytes, far)) = near {
+        if let Some((windows, far)) = near {
             far.find_all(haystack, &mut record);
-            for window in windows_near(haystack, new_bytes) {
+            for window in windows {
                 let offset = window.start;
                 BuiltinKeywords::find_all(&haystack[window], |pattern, range| {
                     // Far patterns were found over the whole blob already.
@@ -494,6 +501,36 @@ mod tests {
             Just(b"_key=".to_vec()),
         ];
         prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+    }
+
+    #[test]
+    #[allow(clippy::single_range_in_vec_init)] // one range of new bytes
+    fn near_keywords_are_searched_only_around_new_lines_and_far_ones_everywhere() {
+        let near = vec!["akia".to_string()];
+        let far = vec!["ghp_".to_string()];
+        let prefilter = Prefilter::new(&[&near, &far], &[false, true]).unwrap();
+        let line = "AKIA = 1; GHP_ = 2; filler filler filler filler filler\n";
+        let text = line.repeat(400);
+        let middle = 200 * line.len();
+        let new_bytes = [middle..middle + line.len()];
+        let hits = prefilter.scan(text.as_bytes(), Some(&new_bytes));
+        let near_found: Vec<Range<usize>> = prefilter.occurrences_of(&hits, 0).collect();
+        let far_found = prefilter.occurrences_of(&hits, 1).count();
+        assert_eq!(far_found, 400, "a far keyword is found on every line");
+        // The new line and the lines within NEAR_BYTES of it, whole.
+        let lines_near = 1 + 2 * NEAR_BYTES.div_ceil(line.len());
+        assert_eq!(near_found.len(), lines_near);
+        assert!(
+            near_found
+                .iter()
+                .all(|r| r.start.abs_diff(middle) <= NEAR_BYTES + line.len())
+        );
+        // Without new lines, or where the windows would cover most of the
+        // blob, the whole blob is searched.
+        for new in [None, Some(&[0..text.len() / 2][..])] {
+            let hits = prefilter.scan(text.as_bytes(), new);
+            assert_eq!(prefilter.occurrences_of(&hits, 0).count(), 400);
+        }
     }
 
     /// Built-in keywords `a` and `b` where `b` starts with `a`: where `b`
