@@ -192,11 +192,17 @@ fn line_excerpt(content: &[u8], line: Range<usize>, secret: &Range<usize>) -> Ra
     start..end.max(start)
 }
 
-/// The byte ranges of the new lines, sorted; `None` when every line is new.
-pub(super) fn new_line_bytes(added: &AddedLines, lines: &LineIndex) -> Option<Vec<Range<usize>>> {
+/// The byte ranges of the new lines, sorted; `None` when every line is new
+/// (and then the blob's lines are not indexed: a large first commit would
+/// pay for it).
+pub(super) fn new_line_bytes<'c>(
+    added: &AddedLines,
+    lines: impl FnOnce() -> &'c LineIndex<'c>,
+) -> Option<Vec<Range<usize>>> {
     let AddedLines::Ranges(ranges) = added else {
         return None;
     };
+    let lines = lines();
     Some(
         ranges
             .iter()

@@ -406,7 +406,7 @@ impl Engine {
         }
 
         let text = BlobText::new(content);
-        let new_bytes = new_line_bytes(&input.added, text.lines());
+        let new_bytes = new_line_bytes(&input.added, || text.lines());
         // Every rule match, whatever becomes of it: each is masked wherever
         // a finding's line shows it (see `mask_candidates`).
         let mut candidates = Vec::new();
