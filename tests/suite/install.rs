@@ -336,6 +336,70 @@ fn install_sh_finds_the_binary_under_cargo_install_root_and_so_do_the_hooks() {
     assert_blocked_by_finding(&out);
 }
 
+#[test]
+fn install_sh_links_statically_on_linux_gnu_and_falls_back_to_a_dynamic_build() {
+    let repo = TestRepo::new();
+    let tools = tempfile::tempdir().unwrap();
+    let log = tools.path().join("cargo.log");
+    write_executable(
+        &tools.path().join("rustc"),
+        "#!/bin/sh\nprintf 'rustc 1.0.0\\nhost: x86_64-unknown-linux-gnu\\n'\n",
+    );
+    // Records how it was called; fails a build for a --target when asked.
+    write_executable(
+        &tools.path().join("cargo"),
+        &format!(
+            "#!/bin/sh\necho \"RUSTFLAGS=$RUSTFLAGS LIBZ_SYS_STATIC=$LIBZ_SYS_STATIC $*\" >> '{log}'\n\
+             case \" $* \" in *' --target '*) [ -z \"$FAIL_STATIC\" ] || {{ echo 'cannot find -lc' >&2; exit 101; }};; esac\n\
+             root=\nwhile [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=$2; shift; done\n\
+             mkdir -p \"$root/bin\" && cp '{bin}' \"$root/bin/leakgate\"\n",
+            log = log.display(),
+            bin = leakgate_bin().display()
+        ),
+    );
+    let path = format!("{}:/usr/bin:/bin:/usr/local/bin", tools.path().display());
+    let install_sh = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh");
+    let install = |root: &str, fail_static: bool| {
+        let mut command = repo.command(&install_sh);
+        command
+            .arg("--binary-only")
+            .env("PATH", &path)
+            .env("CARGO_INSTALL_ROOT", repo.home().join(root))
+            .env_remove("RUSTFLAGS")
+            .env_remove("FAIL_STATIC");
+        if fail_static {
+            command.env("FAIL_STATIC", "1");
+        }
+        let said = assert_passed(&command.output().unwrap());
+        assert!(
+            repo.home().join(root).join("bin/leakgate").is_file(),
+            "{said}"
+        );
+        let calls = std::fs::read_to_string(&log).unwrap();
+        std::fs::remove_file(&log).unwrap();
+        (said, calls.lines().map(String::from).collect::<Vec<_>>())
+    };
+
+    let (said, calls) = install("static", false);
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert!(
+        calls[0].starts_with("RUSTFLAGS=-C target-feature=+crt-static LIBZ_SYS_STATIC=1 install ")
+            && calls[0].ends_with(" --target x86_64-unknown-linux-gnu"),
+        "{calls:?}"
+    );
+    assert!(!said.contains("static build failed"), "{said}");
+
+    let (said, calls) = install("dynamic", true);
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(calls[0].contains("--target"), "{calls:?}");
+    assert!(
+        calls[1].starts_with("RUSTFLAGS= LIBZ_SYS_STATIC= install ")
+            && !calls[1].contains("--target"),
+        "{calls:?}"
+    );
+    assert!(said.contains("the static build failed"), "{said}");
+}
+
 /// Runs a binary the test has just written. Another test's thread may be
 /// between fork and exec with the file's write handle inherited, and Linux
 /// refuses to run a file open for writing ("text file busy"): try again.
