@@ -21,7 +21,9 @@
 //! A rule whose matches provably contain one of its keywords and have a
 //! bounded length runs only around its keywords' occurrences, and only
 //! around those near a new line ([`matcher`] explains why that finds the
-//! same secrets as searching the whole blob).
+//! same secrets as searching the whole blob). For the same reason the
+//! prefilter looks for such rules' keywords only near new lines
+//! ([`prefilter`]).
 //!
 //! The engine never reads git or the disk; sources hand it bytes. It is
 //! `Sync`: one engine scans blobs on many threads at once. Any bytes: it
