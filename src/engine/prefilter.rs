@@ -343,7 +343,8 @@ struct FarKeywords {
 }
 
 impl FarKeywords {
-    /// `None` when the searcher cannot be built (too many keywords).
+    /// `None` when the searcher cannot be built (too many keywords, or a CPU
+    /// without the SIMD instructions it needs).
     fn new(patterns: impl Iterator<Item = (usize, &'static str)>) -> Option<Self> {
         let patterns: Vec<(usize, &str)> = patterns.collect();
         if patterns.is_empty() {
