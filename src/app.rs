@@ -78,6 +78,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn scan_command(mut args: ScanArgs) -> Result<ExitCode> {
+    hooks::answer_handshake();
     if args.pre_receive {
         let input = std::io::read_to_string(std::io::stdin())
             .context("cannot read the refs being pushed from stdin")?;

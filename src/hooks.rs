@@ -17,11 +17,44 @@ pub mod managers;
 pub const MARKER: &str = "leakgate-managed-hook";
 
 /// What `leakgate hook-handshake` prints. Every shim (and the husky and
-/// lefthook lines) runs the binary it found with that argument and blocks
-/// unless this comes back: an empty or truncated file, or another program
-/// named `leakgate`, would otherwise run as a script that does nothing and
-/// let every commit through.
+/// lefthook lines) blocks unless the binary it found says this: an empty
+/// or truncated file, or another program named `leakgate`, would otherwise
+/// run as a script that does nothing and let every commit through.
+///
+/// The shims ask the scan itself: `scan` writes this line to the file
+/// descriptor [`HANDSHAKE_FD_VARIABLE`] names, which the shell captures, so
+/// one process both scans and answers (a separate `hook-handshake` process
+/// was 2 ms of every commit). A binary that does not answer there (an
+/// older leakgate, or a system without `/dev/fd`) is then asked with
+/// `hook-handshake`, as before.
 pub const HANDSHAKE: &str = "leakgate-hook-handshake-1";
+
+/// The environment variable that names the file descriptor (3 or higher)
+/// `scan` answers the [`HANDSHAKE`] on. An environment variable, not an
+/// option, so that an older leakgate ignores it rather than failing.
+pub const HANDSHAKE_FD_VARIABLE: &str = "LEAKGATE_HANDSHAKE_FD";
+
+/// Answers the [`HANDSHAKE`] on the file descriptor [`HANDSHAKE_FD_VARIABLE`]
+/// names, if it is set to one above stderr. Nothing is reported if that
+/// fails: the shim then asks `hook-handshake` instead.
+pub fn answer_handshake() {
+    use std::io::Write;
+    let Some(fd) = std::env::var(HANDSHAKE_FD_VARIABLE)
+        .ok()
+        .and_then(|value| value.parse::<u32>().ok())
+        .filter(|&fd| fd > 2)
+    else {
+        return;
+    };
+    // Opening /dev/fd/N reaches the descriptor without taking ownership of
+    // it; where there is no /dev/fd, the open fails and the shim falls back.
+    if let Ok(mut answer) = fs::OpenOptions::new()
+        .write(true)
+        .open(format!("/dev/fd/{fd}"))
+    {
+        let _ = writeln!(answer, "{HANDSHAKE}");
+    }
+}
 
 /// Suffix of a previous hook that ours runs after itself.
 pub const CHAINED_SUFFIX: &str = "leakgate-chained";

@@ -122,6 +122,68 @@ fn git_with_first_on_path(
         .unwrap()
 }
 
+/// A directory holding a `leakgate` that logs its arguments to `log` and
+/// runs the real one; `older` makes it drop the handshake variable, as a
+/// leakgate from before the scan answered the handshake itself would.
+fn logging_leakgate(log: &std::path::Path, older: bool) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let unset = if older {
+        "unset LEAKGATE_HANDSHAKE_FD\n"
+    } else {
+        ""
+    };
+    let next = dir.path().join("next");
+    write_executable(
+        &next,
+        &format!(
+            "#!/bin/sh\necho \"$1\" >> '{}'\n{unset}exec '{}' \"$@\"\n",
+            log.display(),
+            leakgate_bin().display()
+        ),
+    );
+    // Renamed into place: a file still open for writing cannot be run.
+    std::fs::rename(&next, dir.path().join("leakgate")).unwrap();
+    dir
+}
+
+#[test]
+fn one_leakgate_process_scans_and_answers_the_handshake_and_an_older_one_is_asked_apart() {
+    for older in [false, true] {
+        let repo = TestRepo::new();
+        let remote = repo.add_bare_remote();
+        repo.commit_file("a.txt", "clean\n", "first");
+        assert_passed(&repo.leakgate(&["install", "--hook", "all"]));
+        let log = repo.home().join("calls.log");
+        let bin = logging_leakgate(&log, older);
+        // Each hook runs `scan` once; only an older binary is asked for the
+        // handshake, once after each scan.
+        let expect = |hooks: usize| {
+            let call = if older {
+                "scan\nhook-handshake\n"
+            } else {
+                "scan\n"
+            };
+            let calls = std::fs::read_to_string(&log).unwrap_or_default();
+            let _ = std::fs::remove_file(&log);
+            assert_eq!(calls, call.repeat(hooks), "older: {older}");
+        };
+        repo.stage("b.txt", "clean too\n");
+        let out = git_with_first_on_path(&repo, bin.path(), &["commit", "-m", "clean"]);
+        assert_passed(&out);
+        expect(2); // pre-commit, commit-msg
+        repo.stage("k.txt", &format!("{AWS_KEY_ID}\n"));
+        let out = git_with_first_on_path(&repo, bin.path(), &["commit", "-m", "key"]);
+        let all = assert_blocked_by_finding(&out);
+        assert!(all.contains("k.txt:1:1"), "{all}");
+        expect(1);
+        repo.git(&["reset", "-q", "k.txt"]);
+        let out = git_with_first_on_path(&repo, bin.path(), &["push", "origin", "main"]);
+        assert_passed(&out);
+        expect(1);
+        assert!(repo.remote_ref(remote.path(), "refs/heads/main").is_some());
+    }
+}
+
 #[test]
 fn a_zero_byte_leakgate_earlier_on_path_blocks_the_commit() {
     let repo = TestRepo::new();
