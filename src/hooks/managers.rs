@@ -144,28 +144,37 @@ struct ManagedCommand {
     guards: &'static str,
 }
 
-/// The start of every line of shell leakgate adds to another manager's
-/// file: it finds the binary as leakgate's own hooks do (PATH, then where
-/// `cargo install` puts it) and blocks unless it answers the handshake
-/// ([`crate::hooks::HANDSHAKE`]), so a missing, empty or truncated binary
-/// never lets anything through.
-fn find_and_check(guards: &str) -> String {
-    format!(
-        "l=$(command -v leakgate || echo \"${{CARGO_INSTALL_ROOT:-${{CARGO_HOME:-$HOME/.cargo}}}}/bin/leakgate\"); \
-         [ \"$(\"$l\" hook-handshake 2>/dev/null)\" = {} ] || \
-         {{ echo \"leakgate: no working leakgate binary (looked for $l), so this {guards} is blocked; install it (see leakgate's README) and try again.\" >&2; exit 2; }}",
-        crate::hooks::HANDSHAKE
-    )
+/// The shell leakgate adds to another manager's file, one command a line:
+/// it finds the binary as leakgate's own hooks do (PATH, then where `cargo
+/// install` puts it), runs `leakgate ARGS` with the handshake answered on
+/// descriptor 3 as the shims do ([`crate::hooks::HANDSHAKE`]; a binary that
+/// does not answer there is asked apart), and blocks unless the handshake
+/// came back, so a missing, empty or truncated binary never lets anything
+/// through. Then it stops the hook with leakgate's exit code unless that is
+/// 0, so the manager's other commands run after a pass. The status is
+/// taken in an `&&`/`||` list because husky runs scripts with `sh -e`,
+/// which would end the script at a failing assignment before the check.
+fn run_checked(args: &str, guards: &str) -> [String; 4] {
+    let handshake = crate::hooks::HANDSHAKE;
+    [
+        "l=$(command -v leakgate || echo \"${CARGO_INSTALL_ROOT:-${CARGO_HOME:-$HOME/.cargo}}/bin/leakgate\")"
+            .to_string(),
+        format!(
+            "exec 4>&1; a=$({}=3 \"$l\" {args} 3>&1 1>&4 4>&-) && s=0 || s=$?; exec 4>&-",
+            crate::hooks::HANDSHAKE_FD_VARIABLE
+        ),
+        format!(
+            "[ \"$a\" = {handshake} ] || [ \"$(\"$l\" hook-handshake 2>/dev/null)\" = {handshake} ] || \
+             {{ echo \"leakgate: no working leakgate binary (looked for $l), so this {guards} is blocked; install it (see leakgate's README) and try again.\" >&2; exit 2; }}"
+        ),
+        "[ \"$s\" -eq 0 ] || exit \"$s\"".to_string(),
+    ]
 }
 
 impl ManagedCommand {
-    /// lefthook's `run:` value.
+    /// lefthook's `run:` value: [`run_checked`] on one line.
     fn lefthook_run(&self) -> String {
-        format!(
-            "{}; \"$l\" {}",
-            find_and_check(self.guards),
-            self.lefthook_args
-        )
+        run_checked(self.lefthook_args, self.guards).join("; ")
     }
 
     /// The keys of leakgate's lefthook command, in order, as YAML.
@@ -252,11 +261,8 @@ fn write_keeping_mode(path: &Path, text: &str, existed: bool) -> Result<()> {
 /// leakgate's own hook does, and block with a clear message without a
 /// working one.
 fn husky_block(command: &ManagedCommand) -> String {
-    format!(
-        "{BEGIN}\n{}\n\"$l\" {} || exit $?\n{END}\n",
-        find_and_check(command.guards),
-        command.shell_args
-    )
+    let lines = run_checked(command.shell_args, command.guards);
+    format!("{BEGIN}\n{}\n{END}\n", lines.join("\n"))
 }
 
 /// Where leakgate's lines go in a husky script: after the shebang, comments

@@ -176,14 +176,19 @@ const LEFTHOOK_CONFIG: &str = "# Team hooks: see https://lefthook.dev\n\
 pre-commit:\n  parallel: true\n  commands:\n    # keep lint first\n    lint:\n      glob: \"*.{js,ts}\"\n      run: npx eslint {staged_files}\n\
 \npre-push:\n  commands:\n    test:\n      run: npm test # all of it\n";
 
-/// leakgate's lefthook command runs `leakgate ARGS` after finding the
-/// binary and checking its handshake.
+/// leakgate's lefthook command finds the binary, runs `leakgate ARGS` with
+/// the handshake answered on descriptor 3, checks it, and ends with
+/// leakgate's verdict.
 fn assert_runs(command: &yaml_rust2::Yaml, args: &str) {
     let run = command["run"]
         .as_str()
         .unwrap_or_else(|| panic!("{command:?}"));
+    assert!(
+        run.contains(&format!("\"$l\" {args} 3>&1 1>&4 4>&-)")),
+        "{run}"
+    );
     assert!(run.contains("hook-handshake"), "{run}");
-    assert!(run.ends_with(&format!("\"$l\" {args}")), "{run}");
+    assert!(run.ends_with("[ \"$s\" -eq 0 ] || exit \"$s\""), "{run}");
 }
 
 fn lefthook_repo(config: &str) -> TestRepo {
