@@ -263,11 +263,11 @@ pub fn regions_around(
 /// searching it changes nothing found.
 const REGION_GAP: usize = 256;
 
-/// Finds line bounds around keyword occurrences taken in order of their
-/// starts, remembering what it searched: on a minified file's one long line
-/// with thousands of occurrences, searching from each afresh would cost the
-/// line's length every time.
-struct LineBounds<'a> {
+/// Finds line bounds around positions taken in order (keyword occurrences,
+/// new lines), remembering what it searched: on a minified file's one long
+/// line with thousands of occurrences, searching from each afresh would
+/// cost the line's length every time.
+pub(super) struct LineBounds<'a> {
     content: &'a [u8],
     /// Where the last [`LineBounds::start_before`] search ended.
     searched_to: usize,
@@ -280,7 +280,7 @@ struct LineBounds<'a> {
 }
 
 impl<'a> LineBounds<'a> {
-    fn new(content: &'a [u8]) -> Self {
+    pub(super) fn new(content: &'a [u8]) -> Self {
         LineBounds {
             content,
             searched_to: 0,
@@ -291,7 +291,7 @@ impl<'a> LineBounds<'a> {
 
     /// The start of the line holding `at`; `at` never decreases between
     /// calls.
-    fn start_before(&mut self, at: usize) -> usize {
+    pub(super) fn start_before(&mut self, at: usize) -> usize {
         if at < self.searched_to {
             // Not in order after all: start over rather than answer wrong.
             self.searched_to = 0;
@@ -306,7 +306,7 @@ impl<'a> LineBounds<'a> {
     }
 
     /// The first line break at or after `at`, or the content's length.
-    fn break_after(&mut self, at: usize) -> usize {
+    pub(super) fn break_after(&mut self, at: usize) -> usize {
         if let Some((from, found)) = self.next_break
             && (from..=found).contains(&at)
         {

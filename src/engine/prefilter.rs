@@ -39,6 +39,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use anyhow::{Context, Result};
 
+use super::matcher::LineBounds;
+
 /// After this many scanned bytes, searching with a DFA pays for building it.
 pub const DFA_AFTER_BYTES: usize = 4 << 20;
 
@@ -315,13 +317,14 @@ impl Prefilter {
 /// break (the build script checks). Sorted, merged where they overlap.
 fn windows_near(haystack: &[u8], new_bytes: &[Range<usize>]) -> Vec<Range<usize>> {
     let len = haystack.len();
+    // The new ranges come in order, so each line is searched once however
+    // many of them reach into it (a long minified line, say).
+    let mut lines = LineBounds::new(haystack);
     let mut windows: Vec<Range<usize>> = Vec::with_capacity(new_bytes.len());
     for new in new_bytes {
         let from = new.start.saturating_sub(NEAR_BYTES).min(len);
-        let line_start = memchr::memrchr(b'\n', &haystack[..from]).map_or(0, |i| i + 1);
         let to = new.end.saturating_add(NEAR_BYTES).min(len);
-        let line_end = memchr::memchr(b'\n', &haystack[to..]).map_or(len, |i| to + i + 1);
-        let window = line_start..line_end;
+        let window = lines.start_before(from)..(lines.break_after(to) + 1).min(len);
         match windows.last_mut() {
             Some(last) if window.start <= last.end => last.end = last.end.max(window.end),
             _ => windows.push(window),
