@@ -40,25 +40,52 @@ use regex_syntax::hir::Hir;
 use super::reach;
 pub use super::reach::{Reach, Side};
 
-/// Each built-in rule's id, regex, keywords and keyword reach, worked out
-/// by the build script with [`reach`]'s analysis; sorted by id.
+/// Each built-in content rule's id, regex, keywords and keyword reach,
+/// worked out by the build script with [`reach`]'s analysis; in the order
+/// of the built-in rules.
 static BUILTIN_REACH: &[(&str, &str, &[&str], Option<Reach>)] =
     &include!(concat!(env!("OUT_DIR"), "/builtin_reach.rs"));
 
-/// The reach the build script worked out for built-in rule `id`, if the
-/// rule still has the regex and keywords it was built with (a config may
-/// replace a built-in rule's).
-pub(super) fn builtin_reach(id: &str, pattern: &str, keywords: &[String]) -> Option<Option<Reach>> {
-    let at = BUILTIN_REACH
-        .binary_search_by(|(built_id, ..)| (*built_id).cmp(id))
-        .ok()?;
-    let (_, built_pattern, built_keywords, reach) = BUILTIN_REACH[at];
-    (built_pattern == pattern
-        && built_keywords
-            .iter()
-            .copied()
-            .eq(keywords.iter().map(String::as_str)))
-    .then_some(reach)
+/// The rows of [`BUILTIN_REACH`] in the order of their ids.
+static BUILTIN_REACH_BY_ID: &[u16] = &include!(concat!(env!("OUT_DIR"), "/builtin_reach_by_id.rs"));
+
+/// Finds the reach the build script worked out for the rules of one engine,
+/// taken in rule order: each is looked for first in the row after the last
+/// one found, where a built-in rule is unless a config removed the rules
+/// before it, and else by its id. (Searching by id for each of ~400 rules
+/// cost 0.13M instructions at every start, 2% of a small commit's.)
+#[derive(Default)]
+pub(super) struct BuiltinReaches {
+    next: usize,
+}
+
+impl BuiltinReaches {
+    /// The reach of built-in rule `id`, if the rule still has the regex and
+    /// keywords it was built with (a config may replace a built-in rule's).
+    pub(super) fn find(
+        &mut self,
+        id: &str,
+        pattern: &str,
+        keywords: &[String],
+    ) -> Option<Option<Reach>> {
+        let at = match BUILTIN_REACH.get(self.next) {
+            Some((next_id, ..)) if *next_id == id => self.next,
+            _ => {
+                let i = BUILTIN_REACH_BY_ID
+                    .binary_search_by(|&row| BUILTIN_REACH[usize::from(row)].0.cmp(id))
+                    .ok()?;
+                usize::from(BUILTIN_REACH_BY_ID[i])
+            }
+        };
+        self.next = at + 1;
+        let (_, built_pattern, built_keywords, reach) = BUILTIN_REACH[at];
+        (built_pattern == pattern
+            && built_keywords
+                .iter()
+                .copied()
+                .eq(keywords.iter().map(String::as_str)))
+        .then_some(reach)
+    }
 }
 
 /// One content rule's regex: its keyword reach known when the rule is
@@ -333,7 +360,7 @@ mod tests {
         for spec in content_rules {
             let pattern = spec.regex.as_ref().unwrap().get_ref();
             assert_eq!(
-                builtin_reach(spec.id(), pattern, &spec.keywords),
+                BuiltinReaches::default().find(spec.id(), pattern, &spec.keywords),
                 Some(reach::reach_of_rule(pattern, &spec.keywords).unwrap()),
                 "{}",
                 spec.id()
@@ -343,9 +370,22 @@ mod tests {
         // own analysis.
         let spec = specs.iter().find(|s| s.regex.is_some()).unwrap();
         let pattern = spec.regex.as_ref().unwrap().get_ref();
-        assert_eq!(builtin_reach(spec.id(), "changed", &spec.keywords), None);
-        assert_eq!(builtin_reach(spec.id(), pattern, &["other".into()]), None);
-        assert_eq!(builtin_reach("no-such-rule", pattern, &spec.keywords), None);
+        let mut reaches = BuiltinReaches::default();
+        assert_eq!(reaches.find(spec.id(), "changed", &spec.keywords), None);
+        assert_eq!(reaches.find(spec.id(), pattern, &["other".into()]), None);
+        assert_eq!(reaches.find("no-such-rule", pattern, &spec.keywords), None);
+        // Rules taken in order find their rows whatever comes before them:
+        // every other one (as if a config disabled the rest), then all of
+        // them backwards.
+        let rules: Vec<_> = specs.iter().filter(|s| s.regex.is_some()).collect();
+        let mut in_order = BuiltinReaches::default();
+        let mut backwards = BuiltinReaches::default();
+        for spec in rules.iter().step_by(2).chain(rules.iter().rev()) {
+            let pattern = spec.regex.as_ref().unwrap().get_ref();
+            let expected = Some(reach::reach_of_rule(pattern, &spec.keywords).unwrap());
+            assert_eq!(in_order.find(spec.id(), pattern, &spec.keywords), expected);
+            assert_eq!(backwards.find(spec.id(), pattern, &spec.keywords), expected);
+        }
     }
 
     /// Whole-blob and region searches agree for rules bounded by bytes, by

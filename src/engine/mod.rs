@@ -199,6 +199,7 @@ impl Engine {
     /// An engine over the given rules; regexes compile lazily.
     pub fn from_specs(specs: Vec<RuleSpec>, allowlists: Vec<Allowlist>) -> Result<Self> {
         let mut rules = Vec::with_capacity(specs.len());
+        let mut reaches = matcher::BuiltinReaches::default();
         for mut spec in specs {
             for word in &mut spec.stopwords {
                 word.make_ascii_lowercase();
@@ -206,7 +207,7 @@ impl Engine {
             if spec.regex.is_none() && spec.path.is_none() {
                 bail!("rule {} has neither a regex nor a path", spec.id());
             }
-            rules.push(CompiledRule::new(spec));
+            rules.push(CompiledRule::new(spec, &mut reaches));
         }
         let keywords: Vec<&[String]> = rules
             .iter()

@@ -24,11 +24,13 @@ pub(super) struct CompiledRule {
 }
 
 impl CompiledRule {
-    /// The rule, its regexes not compiled yet.
-    pub(super) fn new(spec: RuleSpec) -> Self {
-        let built_reach = spec.regex.as_ref().and_then(|pattern| {
-            matcher::builtin_reach(spec.id(), pattern.get_ref(), &spec.keywords)
-        });
+    /// The rule, its regexes not compiled yet; its build-time reach is
+    /// looked up in `reaches` (one lookup for all of an engine's rules).
+    pub(super) fn new(spec: RuleSpec, reaches: &mut matcher::BuiltinReaches) -> Self {
+        let built_reach = spec
+            .regex
+            .as_ref()
+            .and_then(|pattern| reaches.find(spec.id(), pattern.get_ref(), &spec.keywords));
         CompiledRule {
             spec,
             built_reach,

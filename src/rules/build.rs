@@ -13,8 +13,10 @@
 //! - `builtin_keywords.rs`: the keyword automaton over every built-in
 //!   content rule's keywords, as tables (see `keyword_table`).
 //! - `builtin_reach.rs`: each content rule's id, regex, keywords and keyword
-//!   reach (`src/engine/reach.rs`, included below). The analysis of one
-//!   large generic rule cost more than the rest of a small commit's scan.
+//!   reach (`src/engine/reach.rs`, included below), in rule order, and
+//!   `builtin_reach_by_id.rs`: its rows in the order of their ids. The
+//!   analysis of one large generic rule cost more than the rest of a small
+//!   commit's scan.
 //! - `builtin_file_names.rs`: the `path` of each built-in file-name rule,
 //!   and one DFA over all of them as tables (see `file_name_table`).
 //!   Building the regex over them at start-up was a fifth of a small
@@ -86,13 +88,22 @@ fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out.join("builtin_rules.rs"), rules_code).expect("OUT_DIR is writable");
     std::fs::write(out.join("builtin_files.rs"), files_code).expect("OUT_DIR is writable");
-    reaches.sort();
+    // In rule order, so an engine built from the built-in rules finds each
+    // row where it looks first; the ids' sorted order is written beside.
     let mut reach_code = String::from("[\n");
-    for (_, code) in reaches {
-        reach_code.push_str(&code);
+    for (_, code) in &reaches {
+        reach_code.push_str(code);
     }
     reach_code.push_str("]\n");
     std::fs::write(out.join("builtin_reach.rs"), reach_code).expect("OUT_DIR is writable");
+    let mut by_id: Vec<usize> = (0..reaches.len()).collect();
+    by_id.sort_by(|&a, &b| reaches[a].0.cmp(&reaches[b].0));
+    let by_id: Vec<u16> = by_id
+        .into_iter()
+        .map(|row| u16::try_from(row).expect("fewer than 65,536 rules"))
+        .collect();
+    std::fs::write(out.join("builtin_reach_by_id.rs"), format!("{by_id:?}\n"))
+        .expect("OUT_DIR is writable");
     keywords.retain(|k| !k.is_empty());
     keywords.sort();
     keywords.dedup();
